@@ -1,0 +1,67 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Webhooks.Data;
+
+public sealed class LocalPostgresOptions
+{
+    public string DataDirectory { get; set; } = ".data/postgres";
+    public string? BinDirectory { get; set; }
+}
+
+public static partial class DatabaseSetup
+{
+    /// <summary>
+    /// Connects to ConnectionStrings:Webhooks, or starts the private cluster when it is empty; registers the
+    /// data source, EF Core, the migrator and the Data Protection key ring stored in PostgreSQL.
+    /// </summary>
+    public static void AddDatabase(this IHostApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Webhooks");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var options = builder.Configuration.GetSection("Webhooks:LocalPostgres").Get<LocalPostgresOptions>() ?? new();
+            var local = new LocalPostgres(options.DataDirectory, options.BinDirectory);
+            local.StartAsync().GetAwaiter().GetResult();
+            Console.WriteLine($"Using the private PostgreSQL cluster in {local.DataDirectory}");
+            builder.Services.AddSingleton(local);
+            builder.Services.AddHostedService<LocalPostgresLifetime>();
+            connectionString = local.ConnectionString;
+        }
+        // Fail fast when the database is away, so callers get a 503 in seconds rather than a hang.
+        if (!TimeoutKey().IsMatch(connectionString)) connectionString += ";Timeout=3";
+        if (!CommandTimeoutKey().IsMatch(connectionString)) connectionString += ";Command Timeout=30";
+
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "webhooks" }.Build();
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddDbContext<WebhooksDb>(o => o.UseNpgsql(dataSource), optionsLifetime: ServiceLifetime.Singleton);
+        builder.Services.AddSingleton<Migrator>();
+        builder.Services.AddHostedService<StartupTasks>();
+
+        builder.Services.AddDataProtection().SetApplicationName("Webhooks");
+        builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DataProtectionKeyRepository(dataSource)));
+    }
+
+    [GeneratedRegex(@"(^|;)\s*timeout\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex TimeoutKey();
+
+    [GeneratedRegex(@"(^|;)\s*command\s*timeout\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex CommandTimeoutKey();
+}
+
+/// <summary>Stops the private cluster when the app stops; registered first, so it stops last.</summary>
+internal sealed class LocalPostgresLifetime(LocalPostgres local) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        local.Stop();
+        return Task.CompletedTask;
+    }
+}

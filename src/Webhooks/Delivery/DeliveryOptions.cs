@@ -1,0 +1,38 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace Webhooks.Delivery;
+
+public sealed class DeliveryOptions
+{
+    public const string Section = "Webhooks:Delivery";
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(15);
+    public TimeSpan[] RetrySchedule { get; set; } = [];
+    public TimeSpan DisableAfter { get; set; } = TimeSpan.FromDays(5);
+    public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromDays(1);
+    public bool AllowHttp { get; set; }
+    public string[] AllowedNetworks { get; set; } = [];
+
+    public IReadOnlyList<IPNetwork> AllowedRanges => field ??= AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToList();
+}
+
+internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DeliveryOptions o)
+    {
+        var errors = new List<string>();
+        if (o.Timeout <= TimeSpan.Zero || o.Timeout > TimeSpan.FromMinutes(5))
+            errors.Add($"{DeliveryOptions.Section}:Timeout must be between 00:00:00 and 00:05:00 (was {o.Timeout}).");
+        if (o.RetrySchedule.Length == 0 || o.RetrySchedule.Any(d => d <= TimeSpan.Zero))
+            errors.Add($"{DeliveryOptions.Section}:RetrySchedule must list at least one positive delay.");
+        if (o.DisableAfter <= TimeSpan.Zero)
+            errors.Add($"{DeliveryOptions.Section}:DisableAfter must be positive (was {o.DisableAfter}).");
+        if (o.SecretOverlap < TimeSpan.Zero)
+            errors.Add($"{DeliveryOptions.Section}:SecretOverlap must not be negative (was {o.SecretOverlap}).");
+        foreach (var network in o.AllowedNetworks)
+            if (!IPNetwork.TryParse(network, out _))
+                errors.Add($"{DeliveryOptions.Section}:AllowedNetworks has '{network}', which is not a CIDR range like 127.0.0.0/8.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,41 @@
+using Webhooks.Auth;
+using Webhooks.Common;
+using Webhooks.Data;
+using Webhooks.Delivery;
+using Webhooks.EventTypes;
+using Webhooks.Partners;
+using Webhooks.Subscriptions;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddDatabase();
+builder.AddWebhooksAuth();
+builder.AddEventTypes();
+builder.AddSubscriptions();
+builder.AddDelivery();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+builder.Services.AddOpenApi();
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseStaticFiles();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealthEndpoints();
+app.MapOpenApi();
+app.UseSwaggerUI(o =>
+{
+    o.RoutePrefix = "api-docs";
+    o.SwaggerEndpoint("/openapi/v1.json", "Webhooks API v1");
+});
+app.MapEventTypeEndpoints();
+app.MapPartnerEndpoints();
+app.MapApiKeyEndpoints();
+app.MapSubscriptionEndpoints();
+
+app.Run();
+
+public partial class Program;

@@ -1,0 +1,32 @@
+namespace Webhooks.Subscriptions;
+
+public sealed class Subscription
+{
+    public Guid Id { get; set; }
+    public Guid PartnerId { get; set; }
+    public required string Url { get; set; }
+    public required string[] EventTypes { get; set; }
+    public string? Description { get; set; }
+    public Dictionary<string, string> Headers { get; set; } = [];
+    public int? RateLimitPerSecond { get; set; }
+    public bool Enabled { get; set; } = true;
+    public string? DisabledReason { get; set; }
+    public DateTimeOffset? DisabledAt { get; set; }
+    public DateTimeOffset? FailingSince { get; set; }
+    public int FailureStreak { get; set; }
+    public DateTimeOffset? LastSuccessAt { get; set; }
+    public DateTimeOffset? LastFailureAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public List<SubscriptionSecret> Secrets { get; set; } = [];
+}
+
+public sealed class SubscriptionSecret
+{
+    public long Id { get; set; }
+    public Guid SubscriptionId { get; set; }
+    public required string ProtectedSecret { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+}

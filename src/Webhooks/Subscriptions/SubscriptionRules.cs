@@ -1,0 +1,50 @@
+using System.Text.RegularExpressions;
+using Webhooks.EventTypes;
+
+namespace Webhooks.Subscriptions;
+
+/// <summary>What a subscription's filters, headers and rate limit may hold; errors keyed by JSON path.</summary>
+public static partial class SubscriptionRules
+{
+    public const int MaxRateLimit = 100_000;
+
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "host", "content-type", "content-length", "transfer-encoding", "connection", "user-agent", "expect", "upgrade",
+        "te", "trailer", "keep-alive", "proxy-authorization", "proxy-connection",
+    };
+
+    public static void CheckFilters(string[]? filters, Dictionary<string, string[]> errors)
+    {
+        if (filters is null || filters.Length == 0 || filters.Length > 100)
+        {
+            errors["$.eventTypes"] = ["eventTypes must list 1 to 100 event type names or 'prefix.*' filters."];
+            return;
+        }
+        for (var i = 0; i < filters.Length; i++)
+            if (filters[i] is not "*" && !EventTypeNames.IsValid(filters[i]) && !(filters[i].EndsWith(".*") && EventTypeNames.IsValid(filters[i][..^2])))
+                errors[$"$.eventTypes[{i}]"] = [$"'{filters[i]}' is not an event type name (like order.placed) or a filter like order.*."];
+    }
+
+    public static void CheckHeaders(Dictionary<string, string>? headers, Dictionary<string, string[]> errors)
+    {
+        if (headers is null) return;
+        if (headers.Count > 20) errors["$.headers"] = ["headers may hold at most 20 entries."];
+        foreach (var (name, value) in headers)
+        {
+            if (!HeaderName().IsMatch(name) || ReservedHeaders.Contains(name) || name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
+                errors[$"$.headers.{name}"] = [$"'{name}' cannot be a custom header: it is reserved or not a valid header name."];
+            else if (value is null || value.Length > 4096 || value.Any(c => c is '\r' or '\n' or '\0'))
+                errors[$"$.headers.{name}"] = ["A header value must be at most 4096 characters, without line breaks."];
+        }
+    }
+
+    public static void CheckRateLimit(int? rateLimit, Dictionary<string, string[]> errors)
+    {
+        if (rateLimit is < 1 or > MaxRateLimit)
+            errors["$.rateLimitPerSecond"] = [$"rateLimitPerSecond must be between 1 and {MaxRateLimit}, or null for no limit."];
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
+    private static partial Regex HeaderName();
+}

@@ -1,0 +1,10 @@
+namespace Webhooks.Subscriptions;
+
+public static class SubscriptionSetup
+{
+    public static void AddSubscriptions(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<EndpointAddressGuard>();
+        builder.Services.AddSingleton<SigningSecrets>();
+    }
+}

@@ -1,0 +1,66 @@
+using Npgsql;
+using Webhooks.Data;
+
+namespace Webhooks.Tests.Infrastructure;
+
+/// <summary>
+/// One PostgreSQL cluster per test run, started from the machine's binaries in a temporary
+/// directory; every test class gets a database of its own in it.
+/// </summary>
+public static class TestPostgres
+{
+    private static readonly Lazy<Task<LocalPostgres>> Cluster = new(StartAsync);
+
+    public static async Task<string> CreateDatabaseAsync()
+    {
+        var cluster = await Cluster.Value;
+        var name = "test_" + Guid.NewGuid().ToString("N");
+        var admin = new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = "postgres", Pooling = false };
+        await using (var connection = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>A cluster of its own, for tests that stop and start PostgreSQL.</summary>
+    public static async Task<LocalPostgres> StartPrivateClusterAsync()
+    {
+        var cluster = new LocalPostgres(TempDirectory(), settings: TestSettings);
+        await cluster.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(cluster);
+        return cluster;
+    }
+
+    public static void Remove(LocalPostgres cluster)
+    {
+        cluster.Stop(immediate: true);
+        try { Directory.Delete(Path.GetDirectoryName(cluster.DataDirectory)!, recursive: true); } catch (IOException) { }
+    }
+
+    private static readonly Dictionary<string, string> TestSettings = new()
+    {
+        // The tests kill processes, not the machine: fsync buys nothing here but time.
+        ["fsync"] = "off",
+        ["full_page_writes"] = "off",
+        ["max_connections"] = "500",
+        ["shared_buffers"] = "128MB",
+    };
+
+    private static async Task<LocalPostgres> StartAsync()
+    {
+        var cluster = new LocalPostgres(TempDirectory(), settings: TestSettings);
+        await cluster.StartAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove(cluster);
+        return cluster;
+    }
+
+    private static string TempDirectory()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "wh-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(root);
+        return Path.Combine(root, "pg");
+    }
+}

@@ -1,0 +1,54 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Webhooks.Tests.Infrastructure;
+
+/// <summary>The app in memory over a database of its own, with a known admin key.</summary>
+public class WebhooksApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminKey = "whk_test-admin-key-0123456789";
+    public const string AdminPassword = "test-admin-password";
+
+    public string ConnectionString { get; private set; } = "";
+
+    /// <summary>Settings on top of appsettings.json; a test class overrides or adds to them.</summary>
+    protected virtual Dictionary<string, string?> Settings => new()
+    {
+        ["Webhooks:Bootstrap:AdminApiKey"] = AdminKey,
+        ["Webhooks:Bootstrap:AdminPassword"] = AdminPassword,
+        ["Webhooks:Delivery:AllowHttp"] = "true",
+        ["Webhooks:Workers:Enabled"] = "false",
+    };
+
+    public async Task InitializeAsync()
+    {
+        ConnectionString = await TestPostgres.CreateDatabaseAsync();
+        _ = Services; // start the host: migrations and bootstrap run now
+    }
+
+    Task IAsyncLifetime.DisposeAsync() => base.DisposeAsync().AsTask();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepositoryRoot);
+        builder.UseSetting("ConnectionStrings:Webhooks", ConnectionString);
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+    }
+
+    public HttpClient Client(string? apiKey = AdminKey)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Webhooks.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Webhooks.sln not found above " + AppContext.BaseDirectory);
+    }
+}

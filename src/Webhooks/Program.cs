@@ -3,6 +3,7 @@ using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.EventTypes;
+using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Subscriptions;
 
@@ -13,6 +14,7 @@ builder.AddEventTypes();
 builder.AddSubscriptions();
 builder.AddDelivery();
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();

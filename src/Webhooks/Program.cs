@@ -37,6 +37,7 @@ app.MapEventTypeEndpoints();
 app.MapPartnerEndpoints();
 app.MapApiKeyEndpoints();
 app.MapSubscriptionEndpoints();
+app.MapDeliveryEndpoints();
 
 app.Run();
 

@@ -13,6 +13,8 @@ public sealed class DeliveryOptions
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromDays(1);
     public bool AllowHttp { get; set; }
     public string[] AllowedNetworks { get; set; } = [];
+    /// <summary>How fast a bulk replay feeds deliveries back into the queue, so live traffic keeps flowing.</summary>
+    public int ReplayPerSecond { get; set; } = 100;
 
     public IReadOnlyList<IPNetwork> AllowedRanges => field ??= AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToList();
 }
@@ -30,6 +32,8 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add($"{DeliveryOptions.Section}:DisableAfter must be positive (was {o.DisableAfter}).");
         if (o.SecretOverlap < TimeSpan.Zero)
             errors.Add($"{DeliveryOptions.Section}:SecretOverlap must not be negative (was {o.SecretOverlap}).");
+        if (o.ReplayPerSecond is < 1 or > 100_000)
+            errors.Add($"{DeliveryOptions.Section}:ReplayPerSecond must be between 1 and 100000 (was {o.ReplayPerSecond}).");
         foreach (var network in o.AllowedNetworks)
             if (!IPNetwork.TryParse(network, out _))
                 errors.Add($"{DeliveryOptions.Section}:AllowedNetworks has '{network}', which is not a CIDR range like 127.0.0.0/8.");

@@ -201,7 +201,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                     failure_streak = CASE WHEN t.success_at IS NOT NULL THEN t.failures ELSE s.failure_streak + t.failures END
                 FROM t
                 WHERE s.id = t.id AND s.id IN (SELECT id FROM locked)
-                  AND NOT (t.failures = 0 AND s.failure_streak = 0 AND s.last_success_at > now() - interval '1 second')
+                  AND NOT (t.failures = 0 AND s.failure_streak = 0 AND coalesce(s.last_success_at > now() - interval '1 second', false))
                 RETURNING s.id, s.enabled, s.failing_since, t.gone, t.last_failure_at
             )
             SELECT id,

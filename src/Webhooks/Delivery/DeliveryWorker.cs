@@ -19,7 +19,6 @@ public sealed class DeliveryWorker(
 {
     /// <summary>How far ahead a rate-limited delivery may wait in memory for its slot; later slots go back to the queue.</summary>
     private static readonly TimeSpan SlotHorizon = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan BusyEndpointRetry = TimeSpan.FromSeconds(1);
 
     private readonly string _name = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..6]}";
     private readonly ConcurrentDictionary<Guid, ClaimedDelivery> _held = new();
@@ -109,7 +108,7 @@ public sealed class DeliveryWorker(
         {
             if (delivery.Deleted) writer.Add(new Released(delivery, DeliveryStatus.Discarded, TimeSpan.Zero));
             else if (!delivery.Enabled) writer.Add(new Released(delivery, DeliveryStatus.Paused, TimeSpan.Zero));
-            else if (!gates.For(delivery.SubscriptionId).TryHold()) writer.Add(new Released(delivery, DeliveryStatus.Pending, RetryPolicy.WithJitter(BusyEndpointRetry)));
+            else if (gates.For(delivery.SubscriptionId) is var gate && !gate.TryHold()) writer.Add(new Released(delivery, DeliveryStatus.Pending, gate.BusyRetry()));
             else toSend.Add(delivery);
         }
         var slots = await RateLimitSlotsAsync(toSend, stopping);

@@ -22,6 +22,7 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
         private int _held;
         private int _throttleLevel;
         private long _pausedUntilTicks;
+        private double _averageMs = 50;
 
         public int MaxInFlight => maxInFlight;
 
@@ -56,9 +57,20 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
             return new Exit(_inFlight, _probe);
         }
 
+        /// <summary>
+        /// When a delivery that found this endpoint's places full should come back: about when the
+        /// deliveries held now will have been sent, judged by how fast the endpoint answers.
+        /// </summary>
+        public TimeSpan BusyRetry()
+        {
+            var drainMs = Volatile.Read(ref _averageMs) * Math.Max(1, Volatile.Read(ref _held)) / maxInFlight;
+            return RetryPolicy.WithJitter(TimeSpan.FromMilliseconds(Math.Clamp(drainMs, 100, 10_000)));
+        }
+
         /// <summary>Learns from an answer: 429/502/503/504 slow the endpoint down, anything else it answers ends that.</summary>
         public void Observe(AttemptResult attempt)
         {
+            Volatile.Write(ref _averageMs, 0.8 * Volatile.Read(ref _averageMs) + 0.2 * attempt.DurationMs);
             if (attempt.StatusCode is 429 or 502 or 503 or 504)
             {
                 var level = Math.Min(Interlocked.Increment(ref _throttleLevel), 7);

@@ -24,7 +24,6 @@ public sealed class DeliverySender : IDisposable
 {
     public const int MaxBodyBytes = 4096;
     private const int MaxHeaderValue = 1024;
-    public static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _client;
     private readonly ResiliencePipelineRegistry<Guid> _pipelines = new();
@@ -145,9 +144,9 @@ public sealed class DeliverySender : IDisposable
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
             {
                 FailureRatio = 0.8,
-                MinimumThroughput = 10,
+                MinimumThroughput = _options.CurrentValue.CircuitBreaker.MinimumThroughput,
                 SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = BreakDuration,
+                BreakDuration = _options.CurrentValue.CircuitBreaker.BreakDuration,
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is TimeoutRejectedException || args.Outcome.Result is { } r && IsEndpointFailure(r)),
                 OnOpened = _ => { _openCircuits.TryAdd(context.PipelineKey, 0); return ValueTask.CompletedTask; },
                 OnClosed = _ => { _openCircuits.TryRemove(context.PipelineKey, out var _); return ValueTask.CompletedTask; },

@@ -185,7 +185,7 @@ public sealed class DeliveryWorker(
                 var attempt = await sender.SendAsync(delivery, secrets.Unprotect(delivery.ProtectedSecrets), _abortSends.Token);
                 if (attempt is null)
                 {
-                    writer.Add(new Released(delivery, DeliveryStatus.Pending, RetryPolicy.WithJitter(DeliverySender.BreakDuration)));
+                    writer.Add(new Released(delivery, DeliveryStatus.Pending, RetryPolicy.WithJitter(deliveryOptions.CurrentValue.CircuitBreaker.BreakDuration)));
                     return;
                 }
                 gate.Observe(attempt);

@@ -3,9 +3,13 @@ using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.EventTypes;
+using Webhooks.Ingest;
 using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Subscriptions;
+
+// Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
+AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(100));
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDatabase();
@@ -13,6 +17,7 @@ builder.AddWebhooksAuth();
 builder.AddEventTypes();
 builder.AddSubscriptions();
 builder.AddDelivery();
+builder.AddIngest();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
@@ -37,6 +42,8 @@ app.MapEventTypeEndpoints();
 app.MapPartnerEndpoints();
 app.MapApiKeyEndpoints();
 app.MapSubscriptionEndpoints();
+app.MapIngestEndpoints();
+app.MapEventEndpoints();
 
 app.Run();
 

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
@@ -21,6 +22,7 @@ builder.AddIngest();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
 

@@ -70,7 +70,7 @@ public static class IngestEndpoints
             foreach (var item in events.EnumerateArray())
             {
                 var (newEvent, rejected) = await intake.CheckAsync(item, caller, null, null, context.RequestAborted);
-                if (rejected is not null) results[index] = new { error = rejected };
+                if (rejected is not null) results[index] = new { error = (object)rejected };  // as object: the runtime type's members (errors) are written too
                 else writes.Add((index, writer.WriteAsync(newEvent!, context.RequestAborted)));
                 index++;
             }

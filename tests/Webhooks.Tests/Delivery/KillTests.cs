@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Delivery;
@@ -16,8 +17,24 @@ public sealed class KillTests
     {
         using var admin = app.Client();
         var partner = await admin.CreatePartner();
-        var created = await admin.CreateSubscription(partner, url, "*");
+        var type = await admin.CreateEventType();
+        var created = await admin.CreateSubscription(partner, url, type);
         return Guid.Parse((string)created["id"]!);
+    }
+
+    /// <summary>Posts events through the ingest API (batches of 500) for the subscription's event type; answers the accepted ids.</summary>
+    private static async Task<List<Guid>> PostEvents(AppProcess app, Guid subscription, int count)
+    {
+        using var admin = app.Client();
+        var type = (string)(await admin.GetAsync($"/api/v1/subscriptions/{subscription}").Expect(System.Net.HttpStatusCode.OK))["eventTypes"]![0]!;
+        var ids = new List<Guid>();
+        for (var sent = 0; sent < count; sent += 500)
+        {
+            var events = Enumerable.Range(sent, Math.Min(500, count - sent)).Select(i => new { type, payload = new { orderId = $"o-{i}", amount = i } });
+            var answer = await admin.PostAsJsonAsync("/api/v1/events/batch", new { events }).Expect(System.Net.HttpStatusCode.OK);
+            ids.AddRange(answer["results"]!.AsArray().Select(r => Guid.Parse((string)r!["id"]!)));
+        }
+        return ids;
     }
 
     private static Dictionary<string, int> Counts(TestReceiver receiver) =>
@@ -37,21 +54,21 @@ public sealed class KillTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var receiver = await TestReceiver.StartAsync(_ => new Answer(Delay: TimeSpan.FromMilliseconds(5)));
-        var settings = AppProcess.DeliverySettings(connectionString);
+        var settings = AppProcess.DeliverySettings();
         Guid subscription;
         var events = new List<Guid>();
         HashSet<string> succeededAtKill;
-        await using (var first = await AppProcess.StartAsync(settings))
+        await using (var first = await AppProcess.StartAsync(connectionString, settings))
         {
             subscription = await Subscribe(first, receiver.Url);
-            events.AddRange(await DeliveryData.InsertEvents(connectionString, subscription, Events));
+            events.AddRange(await PostEvents(first, subscription, Events));
             await receiver.WaitFor(r => r.Count >= Events / 3, TimeSpan.FromSeconds(30), "a third of the events");
             first.Kill();
             succeededAtKill = await Succeeded(connectionString, subscription);
         }
         Assert.InRange(succeededAtKill.Count, 1, Events - 1);
 
-        await using var second = await AppProcess.StartAsync(settings);
+        await using var second = await AppProcess.StartAsync(connectionString, settings);
         await WaitForAll(connectionString, subscription, Events, TimeSpan.FromSeconds(40));
 
         var counts = Counts(receiver);
@@ -68,9 +85,9 @@ public sealed class KillTests
         try
         {
             await using var receiver = await TestReceiver.StartAsync(_ => new Answer(Delay: TimeSpan.FromMilliseconds(5)));
-            await using var app = await AppProcess.StartAsync(AppProcess.DeliverySettings(cluster.ConnectionString));
+            await using var app = await AppProcess.StartAsync(cluster.ConnectionString, AppProcess.DeliverySettings());
             var subscription = await Subscribe(app, receiver.Url);
-            var events = await DeliveryData.InsertEvents(cluster.ConnectionString, subscription, Events);
+            var events = await PostEvents(app, subscription, Events);
             await receiver.WaitFor(r => r.Count >= Events / 3, TimeSpan.FromSeconds(30), "a third of the events");
 
             cluster.Stop(immediate: true);
@@ -95,14 +112,14 @@ public sealed class KillTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var receiver = await TestReceiver.StartAsync(_ => new Answer(Delay: TimeSpan.FromMilliseconds(2)));
-        var settings = AppProcess.DeliverySettings(connectionString);
-        settings["Webhooks__Workers__Lease"] = "00:00:30";
-        await using var first = await AppProcess.StartAsync(settings);
-        await using var second = await AppProcess.StartAsync(settings);
+        var settings = AppProcess.DeliverySettings();
+        settings["Webhooks:Workers:Lease"] = "00:00:30";
+        await using var first = await AppProcess.StartAsync(connectionString, settings);
+        await using var second = await AppProcess.StartAsync(connectionString, settings);
         var subscriptions = new[] { await Subscribe(first, receiver.Url), await Subscribe(second, receiver.Url) };
         var events = new List<Guid>();
         foreach (var subscription in subscriptions)
-            events.AddRange(await DeliveryData.InsertEvents(connectionString, subscription, Events));
+            events.AddRange(await PostEvents(first, subscription, Events));
 
         foreach (var subscription in subscriptions) await WaitForAll(connectionString, subscription, Events, TimeSpan.FromSeconds(40));
         var counts = Counts(receiver);
@@ -119,17 +136,17 @@ public sealed class KillTests
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
         await using var receiver = await TestReceiver.StartAsync(_ => new Answer(Delay: TimeSpan.FromMilliseconds(20)));
-        var settings = AppProcess.DeliverySettings(connectionString);
-        settings["Webhooks__Workers__Lease"] = "00:05:00"; // a lease that expires is not how the rest come back
-        await using var staying = await AppProcess.StartAsync(settings);
-        await using var leaving = await AppProcess.StartAsync(settings);
+        var settings = AppProcess.DeliverySettings();
+        settings["Webhooks:Workers:Lease"] = "00:05:00"; // a lease that expires is not how the rest come back
+        await using var staying = await AppProcess.StartAsync(connectionString, settings);
+        await using var leaving = await AppProcess.StartAsync(connectionString, settings);
         var subscriptions = new List<Guid>();
         for (var i = 0; i < 4; i++) subscriptions.Add(await Subscribe(staying, receiver.Url));
         var events = new List<Guid>();
-        foreach (var subscription in subscriptions) events.AddRange(await DeliveryData.InsertEvents(connectionString, subscription, Events / 4));
+        foreach (var subscription in subscriptions) events.AddRange(await PostEvents(staying, subscription, Events / 4));
         await receiver.WaitFor(r => r.Count >= Events / 4, TimeSpan.FromSeconds(30), "a quarter of the events");
 
-        await leaving.TerminateAsync(TimeSpan.FromSeconds(20));
+        await leaving.StopAsync();
         var stillHeld = await DeliveryData.Scalar<long>(connectionString,
             "SELECT count(*) FROM deliveries WHERE lease_token IS NOT NULL AND split_part(locked_by, '/', 2) = $1", leaving.Id.ToString());
         Assert.Equal(0L, stillHeld);

@@ -7,117 +7,112 @@ using System.Net.Sockets;
 namespace Webhooks.Tests.Infrastructure;
 
 /// <summary>
-/// The app as a separate process (<c>dotnet Webhooks.dll</c> from the test output), configured through
-/// environment variables, so a test can kill it with SIGKILL or stop it with SIGTERM.
+/// The app as a process of its own (<c>dotnet Webhooks.dll</c> from the test output), the way it runs in
+/// production, on a free port of 127.0.0.1; a test may kill it (SIGKILL) or stop it (SIGTERM).
 /// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _output = new();
 
-    private AppProcess(Process process, string url)
-    {
-        _process = process;
-        Url = url;
-    }
+    private AppProcess(Process process, Uri address) => (_process, Address) = (process, address);
 
-    public string Url { get; }
+    public Uri Address { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
-    public string Output => string.Join('\n', _output.TakeLast(80));
+    /// <summary>The last lines the app wrote, for failure messages.</summary>
+    public string Output => string.Join('\n', _output.TakeLast(100));
 
-    /// <summary>Settings every delivery process test uses: quick timeouts and leases, 127.0.0.0/8 allowed.</summary>
-    public static Dictionary<string, string> DeliverySettings(string connectionString) => new()
+    /// <summary>Settings for delivery tests: quick timeouts and leases, 127.0.0.0/8 allowed, workers on.</summary>
+    public static Dictionary<string, string> DeliverySettings() => new()
     {
-        ["ConnectionStrings__Webhooks"] = connectionString,
-        ["Webhooks__Bootstrap__AdminApiKey"] = WebhooksApp.AdminKey,
-        ["Webhooks__Bootstrap__AdminPassword"] = WebhooksApp.AdminPassword,
-        ["Webhooks__Delivery__AllowHttp"] = "true",
-        ["Webhooks__Delivery__AllowedNetworks__0"] = "127.0.0.0/8",
-        ["Webhooks__Delivery__Timeout"] = "00:00:02",
-        ["Webhooks__Workers__Lease"] = "00:00:05",
-        ["Webhooks__Workers__PollInterval"] = "00:00:00.200",
-        ["Webhooks__Workers__Enabled"] = "true",
+        ["Webhooks:Delivery:AllowHttp"] = "true",
+        ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+        ["Webhooks:Delivery:Timeout"] = "00:00:02",
+        ["Webhooks:Workers:Lease"] = "00:00:05",
+        ["Webhooks:Workers:PollInterval"] = "00:00:00.200",
+        ["Webhooks:Workers:Enabled"] = "true",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Webhooks"] = "Information",
     };
 
-    public static async Task<AppProcess> StartAsync(Dictionary<string, string> environment)
+    public static async Task<AppProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
     {
         var port = FreePort();
-        var url = $"http://127.0.0.1:{port}";
-        var start = new ProcessStartInfo("dotnet")
+        var dll = Path.Combine(AppContext.BaseDirectory, "Webhooks.dll");
+        var start = new ProcessStartInfo("dotnet", [dll])
         {
             WorkingDirectory = AppContext.BaseDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Webhooks.dll"));
-        start.Environment["ASPNETCORE_URLS"] = url;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__LogLevel__Webhooks"] = "Information";
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ConnectionStrings__Webhooks"] = connectionString;
+        start.Environment["Webhooks__Bootstrap__AdminApiKey"] = WebhooksApp.AdminKey;
+        start.Environment["Webhooks__Bootstrap__AdminPassword"] = WebhooksApp.AdminPassword;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
-        var app = new AppProcess(process, url);
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) app._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) app._output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await app.WaitUntilReady();
+        await app.WaitUntilReadyAsync();
         return app;
     }
 
-    public HttpClient Client()
+    public HttpClient Client(string? apiKey = WebhooksApp.AdminKey)
     {
-        var client = new HttpClient { BaseAddress = new Uri(Url) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", WebhooksApp.AdminKey);
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
         return client;
     }
 
-    /// <summary>kill -9: no chance to finish anything.</summary>
+    /// <summary>kill -9: no shutdown code runs. Returns once the process is gone.</summary>
     public void Kill()
     {
         _process.Kill(entireProcessTree: true);
         _process.WaitForExit();
     }
 
-    /// <summary>SIGTERM, as an orchestrator stops a container; waits for the process to exit.</summary>
-    public async Task TerminateAsync(TimeSpan timeout)
+    /// <summary>SIGTERM, as an orchestrator stops an instance, then waits for the process to end.</summary>
+    public async Task StopAsync()
     {
-        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()])) await kill.WaitForExitAsync();
-        await _process.WaitForExitAsync().WaitAsync(timeout);
+        Process.Start("kill", ["-TERM", _process.Id.ToString()]).WaitForExit();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
     }
 
-    private async Task WaitUntilReady()
+    public async ValueTask DisposeAsync()
     {
-        using var client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"The app exited with {_process.ExitCode}:\n{Output}");
+            if (_process.HasExited) throw new InvalidOperationException($"The app exited with code {_process.ExitCode} before it was ready:\n{Output}");
             try
             {
                 if ((await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK) return;
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The app did not become ready:\n{Output}");
+        throw new TimeoutException($"The app did not become ready within 60 seconds:\n{Output}");
     }
 
     private static int FreePort()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited) Kill();
-        _process.Dispose();
-        return ValueTask.CompletedTask;
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

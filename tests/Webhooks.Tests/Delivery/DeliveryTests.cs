@@ -207,3 +207,43 @@ public sealed class DeliveryTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
             Assert.True(times[i] - times[i - 6] >= TimeSpan.FromSeconds(0.9), "no more than 6 in any second");
     }
 }
+
+/// <summary>The per-endpoint circuit breaker, with a low threshold so that it opens within the test.</summary>
+public sealed class CircuitBreakerTests(CircuitBreakerTests.App app) : IClassFixture<CircuitBreakerTests.App>
+{
+    public sealed class App : DeliveryApp
+    {
+        protected override Dictionary<string, string?> Settings
+        {
+            get
+            {
+                var settings = base.Settings;
+                settings["Webhooks:Delivery:CircuitBreaker:MinimumThroughput"] = "4";
+                settings["Webhooks:Delivery:CircuitBreaker:BreakDuration"] = "00:01:00";
+                return settings;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_failing_endpoint_opens_only_its_own_circuit()
+    {
+        await using var failing = await TestReceiver.StartAsync(_ => new Answer(503));
+        await using var healthy = await TestReceiver.StartAsync();
+        var admin = app.Client();
+        var partner = await admin.CreatePartner();
+        var bad = Guid.Parse((string)(await admin.CreateSubscription(partner, failing.Url, "*"))["id"]!);
+        var good = Guid.Parse((string)(await admin.CreateSubscription(partner, healthy.Url, "*"))["id"]!);
+
+        await DeliveryData.InsertEvents(app.ConnectionString, bad, 10);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var sent = failing.Requests.Count;
+        // Five attempts at most (four to open it); the rest wait for the circuit instead of being sent or counted.
+        Assert.InRange(sent, 4, 6);
+        Assert.True(await DeliveryData.Scalar<long>(app.ConnectionString, "SELECT count(*) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.subscription_id = $1", bad) == sent);
+
+        await DeliveryData.InsertEvents(app.ConnectionString, good, 10);
+        await healthy.WaitForCount(10);
+        Assert.Equal(sent, failing.Requests.Count);
+    }
+}

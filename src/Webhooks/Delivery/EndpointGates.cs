@@ -13,10 +13,13 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
     private static readonly TimeSpan MaxPause = TimeSpan.FromSeconds(60);
     private readonly ConcurrentDictionary<Guid, Gate> _gates = new();
 
-    public Gate For(Guid subscription) => _gates.GetOrAdd(subscription, _ => new Gate(options.CurrentValue.MaxInFlightPerEndpoint, time));
+    public Gate For(Guid subscription) => _gates.GetOrAdd(subscription, _ => new Gate(options.CurrentValue.MaxInFlightPerEndpoint, options.CurrentValue.Concurrency, time));
 
-    public sealed class Gate(int maxInFlight, TimeProvider time)
+    public sealed class Gate(int maxInFlight, int concurrency, TimeProvider time)
     {
+        /// <summary>An endpoint that answers slower than this on average may hold only twice its in-flight cap.</summary>
+        private const double SlowMs = 100;
+
         private readonly SemaphoreSlim _inFlight = new(maxInFlight, maxInFlight);
         private readonly SemaphoreSlim _probe = new(1, 1);
         private int _held;
@@ -26,10 +29,15 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
 
         public int MaxInFlight => maxInFlight;
 
-        /// <summary>Takes a place for one more held delivery; at most twice the in-flight cap wait here.</summary>
+        /// <summary>
+        /// Takes a place for one more held delivery. A fast endpoint may hold up to half of this instance's
+        /// places (they come free in milliseconds); a slow one only twice its in-flight cap, so it cannot
+        /// tie up the places other endpoints need.
+        /// </summary>
         public bool TryHold()
         {
-            if (Interlocked.Increment(ref _held) <= 2 * maxInFlight) return true;
+            var limit = Volatile.Read(ref _averageMs) < SlowMs ? Math.Max(2 * maxInFlight, concurrency / 2) : 2 * maxInFlight;
+            if (Interlocked.Increment(ref _held) <= limit) return true;
             Interlocked.Decrement(ref _held);
             return false;
         }

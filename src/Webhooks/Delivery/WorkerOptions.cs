@@ -12,7 +12,7 @@ public sealed class WorkerOptions
     public int Concurrency { get; set; } = 256;
     /// <summary>Rows claimed per statement.</summary>
     public int BatchSize { get; set; } = 100;
-    public int MaxInFlightPerEndpoint { get; set; } = 16;
+    public int MaxInFlightPerEndpoint { get; set; } = 32;
     /// <summary>How often to look for due deliveries when no notification arrives (retries come due this way).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a claim holds a delivery; renewed while it is held. Must exceed Webhooks:Delivery:Timeout.</summary>

@@ -5,10 +5,15 @@ using Webhooks.Delivery;
 using Webhooks.EventTypes;
 using Webhooks.Observability;
 using Webhooks.Partners;
+using Webhooks.Retention;
 using Webhooks.Subscriptions;
 
+if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddTelemetry();
 builder.AddDatabase();
+builder.AddRetention();
 builder.AddWebhooksAuth();
 builder.AddEventTypes();
 builder.AddSubscriptions();

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Webhooks.Tests.Infrastructure;
+
+namespace Webhooks.Tests.Observability;
+
+public sealed partial class SecretFreeLogTests
+{
+    /// <summary>Logs everything, down to Trace, into <see cref="Logs"/>.</summary>
+    private sealed class LoggedApp(IReadOnlyDictionary<string, string?> settings) : WebhooksApp
+    {
+        public CapturedLogs Logs { get; } = new();
+
+        protected override Dictionary<string, string?> Settings
+        {
+            get
+            {
+                var all = base.Settings;
+                all["Logging:LogLevel:Default"] = "Trace";
+                all["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
+                all["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace";
+                foreach (var (key, value) in settings) all[key] = value;
+                return all;
+            }
+        }
+
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(Logs));
+        }
+    }
+
+    [Fact]
+    public async Task Keys_and_signing_secrets_never_appear_in_the_logs()
+    {
+        await using var app = new LoggedApp(new Dictionary<string, string?>());
+        await app.InitializeAsync();
+        var admin = app.Client();
+        var secrets = new List<string> { WebhooksApp.AdminKey, WebhooksApp.AdminPassword };
+
+        var ingestKey = await admin.CreateKey("ingest");
+        var partner = await admin.CreatePartner();
+        var partnerKey = await admin.CreatePartnerKey(partner);
+        var type = await admin.CreateEventType();
+        var subscription = await app.Client(partnerKey).CreateSubscription(partner, "https://receiver.example/hook", type);
+        var id = (string)subscription["id"]!;
+        var rotated = await app.Client(partnerKey).PostAsync($"/api/v1/subscriptions/{id}/rotate-secret", null).Expect(HttpStatusCode.OK);
+        secrets.AddRange([ingestKey, partnerKey, (string)subscription["secret"]!, (string)rotated["secret"]!]);
+
+        await app.Client(ingestKey).PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } });
+        await app.Client(partnerKey).GetAsync($"/api/v1/subscriptions/{id}").Expect(HttpStatusCode.OK);
+        var unknownKey = "whk_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
+        await app.Client(unknownKey).GetAsync("/api/v1/partners").Expect(HttpStatusCode.Unauthorized);
+        secrets.Add(unknownKey);
+        var malformed = app.Client(apiKey: null);
+        malformed.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", unknownKey + "\u00e9");
+        await malformed.GetAsync("/api/v1/partners");
+
+        var entries = app.Logs.Entries.ToList();
+        Assert.True(entries.Count > 50, $"only {entries.Count} log entries were captured");
+        foreach (var secret in secrets)
+            Assert.DoesNotContain(entries, e => e.Contains(secret, StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => KeyLike().IsMatch(e));
+    }
+
+    [Fact]
+    public async Task A_generated_first_admin_key_is_logged_once_and_a_configured_one_never()
+    {
+        await using var app = new LoggedApp(new Dictionary<string, string?>
+        {
+            ["Webhooks:Bootstrap:AdminApiKey"] = "",
+        });
+        await app.InitializeAsync();
+
+        var withKey = app.Logs.Entries.Where(e => KeyLike().IsMatch(e)).ToList();
+        var line = Assert.Single(withKey);
+        var generated = KeyLike().Match(line).Value;
+        // The one exception the contract makes: shown once so the operator can use it.
+        await app.Client(generated).GetAsync("/api/v1/partners").Expect(HttpStatusCode.OK);
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Contains(WebhooksApp.AdminPassword, StringComparison.Ordinal));
+    }
+
+    [GeneratedRegex(@"whk_[A-Za-z0-9_\-]{20,}|whsec_[A-Za-z0-9+/=]{20,}")]
+    private static partial Regex KeyLike();
+}

@@ -2,44 +2,24 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Observability;
 
 public sealed partial class SecretFreeLogTests
 {
-    /// <summary>Logs everything, down to Trace, into <see cref="Logs"/>.</summary>
-    private sealed class LoggedApp(IReadOnlyDictionary<string, string?> settings) : WebhooksApp
+    private static ConfiguredApp LoggedApp(Dictionary<string, string?> settings)
     {
-        public CapturedLogs Logs { get; } = new();
-
-        protected override Dictionary<string, string?> Settings
-        {
-            get
-            {
-                var all = base.Settings;
-                all["Logging:LogLevel:Default"] = "Trace";
-                all["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
-                all["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace";
-                foreach (var (key, value) in settings) all[key] = value;
-                return all;
-            }
-        }
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            base.ConfigureWebHost(builder);
-            builder.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(Logs));
-        }
+        settings["Logging:LogLevel:Default"] = "Trace";
+        settings["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace";
+        settings["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Trace";
+        return new ConfiguredApp(settings);
     }
 
     [Fact]
     public async Task Keys_and_signing_secrets_never_appear_in_the_logs()
     {
-        await using var app = new LoggedApp(new Dictionary<string, string?>());
+        await using var app = LoggedApp(new Dictionary<string, string?>());
         await app.InitializeAsync();
         var admin = app.Client();
         var secrets = new List<string> { WebhooksApp.AdminKey, WebhooksApp.AdminPassword };
@@ -72,7 +52,7 @@ public sealed partial class SecretFreeLogTests
     [Fact]
     public async Task A_generated_first_admin_key_is_logged_once_and_a_configured_one_never()
     {
-        await using var app = new LoggedApp(new Dictionary<string, string?>
+        await using var app = LoggedApp(new Dictionary<string, string?>
         {
             ["Webhooks:Bootstrap:AdminApiKey"] = "",
         });

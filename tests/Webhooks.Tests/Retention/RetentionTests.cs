@@ -61,6 +61,30 @@ public sealed class RetentionTests(RetentionTests.App app) : IClassFixture<Reten
         Assert.True((bool)(await command.ExecuteScalarAsync())!);
     }
 
+    [Fact]
+    public async Task Every_foreign_key_into_purged_tables_cascades_through_an_index()
+    {
+        // Retention deletes events and lets PostgreSQL remove what hangs off them; a new table that refers to
+        // them without ON DELETE CASCADE would make the purge fail, one without an index would make it slow.
+        await using var db = NpgsqlDataSource.Create(app.ConnectionString);
+        await using var command = db.CreateCommand("""
+            SELECT c.conrelid::regclass::text || ' -> ' || c.confrelid::regclass::text,
+                   c.confdeltype IN ('c', 'n'),
+                   EXISTS (SELECT 1 FROM pg_index i
+                           WHERE i.indrelid = c.conrelid AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] = c.conkey)
+            FROM pg_constraint c
+            WHERE c.contype = 'f' AND c.confrelid::regclass::text IN ('events', 'deliveries', 'attempts')
+            """);
+        var keys = new List<(string Name, bool Cascades, bool Indexed)>();
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                keys.Add((reader.GetString(0), reader.GetBoolean(1), reader.GetBoolean(2)));
+
+        Assert.Contains(keys, k => k.Name == "deliveries -> events");
+        Assert.Contains(keys, k => k.Name == "attempts -> deliveries");
+        Assert.All(keys, k => Assert.True(k.Cascades && k.Indexed, $"{k.Name}: cascades {k.Cascades}, indexed {k.Indexed}"));
+    }
+
     // The instance's own timer may hold the lock for a moment.
     private static async Task<RetentionResult> RunWhenFreeAsync(RetentionPurge purge)
     {

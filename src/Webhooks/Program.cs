@@ -1,14 +1,19 @@
+using System.Text.Encodings.Web;
 using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.EventTypes;
+using Webhooks.Ingest;
 using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Retention;
 using Webhooks.Subscriptions;
 
 if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
+
+// Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
+AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(100));
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
@@ -18,9 +23,11 @@ builder.AddWebhooksAuth();
 builder.AddEventTypes();
 builder.AddSubscriptions();
 builder.AddDelivery();
+builder.AddIngest();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
 
@@ -42,6 +49,8 @@ app.MapEventTypeEndpoints();
 app.MapPartnerEndpoints();
 app.MapApiKeyEndpoints();
 app.MapSubscriptionEndpoints();
+app.MapIngestEndpoints();
+app.MapEventEndpoints();
 
 app.Run();
 

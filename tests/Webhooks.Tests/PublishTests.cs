@@ -20,7 +20,7 @@ public sealed class PublishTests(PublishTests.Published published, ITestOutputHe
 
         public async Task InitializeAsync()
         {
-            var publish = await AppProcess.RunAsync(["publish", "src/Webhooks", "-c", "Release", "-o", Folder, "--nologo"],
+            var publish = await DotnetProcess.RunAsync(["publish", "src/Webhooks", "-c", "Release", "-o", Folder, "--nologo"],
                 WebhooksApp.RepositoryRoot, new Dictionary<string, string>(), TimeSpan.FromMinutes(5));
             Log = publish.Output;
             Assert.True(publish.ExitCode == 0, $"dotnet publish failed:\n{publish.Output}");
@@ -49,7 +49,7 @@ public sealed class PublishTests(PublishTests.Published published, ITestOutputHe
     {
         var port = FreePort();
         var address = $"http://127.0.0.1:{port}";
-        await using var app = AppProcess.Start(["Webhooks.dll"], published.Folder, new Dictionary<string, string>
+        await using var app = DotnetProcess.Start(["Webhooks.dll"], published.Folder, new Dictionary<string, string>
         {
             ["ConnectionStrings__Webhooks"] = await TestPostgres.CreateDatabaseAsync(),
             ["ASPNETCORE_URLS"] = address,
@@ -61,7 +61,7 @@ public sealed class PublishTests(PublishTests.Published published, ITestOutputHe
         var ready = await WaitForReadyAsync(http, app, TimeSpan.FromSeconds(60));
         Assert.True(ready, $"/readyz did not answer 200:\n{app.Output}");
 
-        var probe = await AppProcess.RunAsync(["Webhooks.dll", "healthcheck", $"{address}/healthz"], published.Folder, new Dictionary<string, string>(), TimeSpan.FromSeconds(30));
+        var probe = await DotnetProcess.RunAsync(["Webhooks.dll", "healthcheck", $"{address}/healthz"], published.Folder, new Dictionary<string, string>(), TimeSpan.FromSeconds(30));
         Assert.True(probe.ExitCode == 0, probe.Output);
 
         app.Terminate();
@@ -69,14 +69,14 @@ public sealed class PublishTests(PublishTests.Published published, ITestOutputHe
         output.WriteLine(app.Output);
         Assert.Equal(0, app.ExitCode);
 
-        var probeWhenStopped = await AppProcess.RunAsync(["Webhooks.dll", "healthcheck", $"{address}/healthz"], published.Folder, new Dictionary<string, string>(), TimeSpan.FromSeconds(30));
+        var probeWhenStopped = await DotnetProcess.RunAsync(["Webhooks.dll", "healthcheck", $"{address}/healthz"], published.Folder, new Dictionary<string, string>(), TimeSpan.FromSeconds(30));
         Assert.Equal(1, probeWhenStopped.ExitCode);
     }
 
     [Fact]
     public async Task The_published_app_refuses_to_start_with_a_bad_value_and_names_its_key()
     {
-        var run = await AppProcess.RunAsync(["Webhooks.dll"], published.Folder, new Dictionary<string, string>
+        var run = await DotnetProcess.RunAsync(["Webhooks.dll"], published.Folder, new Dictionary<string, string>
         {
             ["ConnectionStrings__Webhooks"] = await TestPostgres.CreateDatabaseAsync(),
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{FreePort()}",
@@ -87,7 +87,7 @@ public sealed class PublishTests(PublishTests.Published published, ITestOutputHe
         Assert.Contains("Webhooks:Retention:Days", run.Output);
     }
 
-    private static async Task<bool> WaitForReadyAsync(HttpClient http, AppProcess app, TimeSpan timeout)
+    private static async Task<bool> WaitForReadyAsync(HttpClient http, DotnetProcess app, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline && !app.HasExited)
@@ -108,82 +108,82 @@ public sealed class PublishTests(PublishTests.Published published, ITestOutputHe
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
 
-/// <summary>A <c>dotnet</c> child process with its output kept; killed on dispose if it still runs.</summary>
-public sealed class AppProcess : IAsyncDisposable
-{
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-
-    private AppProcess(Process process) => _process = process;
-
-    public string Output { get { lock (_output) return _output.ToString(); } }
-    public bool HasExited => _process.HasExited;
-    public int ExitCode => _process.ExitCode;
-
-    public static AppProcess Start(string[] arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment)
+    /// <summary>A <c>dotnet</c> child process with its output kept; killed on dispose if it still runs.</summary>
+    private sealed class DotnetProcess : IAsyncDisposable
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+
+        private DotnetProcess(Process process) => _process = process;
+
+        public string Output { get { lock (_output) return _output.ToString(); } }
+        public bool HasExited => _process.HasExited;
+        public int ExitCode => _process.ExitCode;
+
+        public static DotnetProcess Start(string[] arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment)
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        // What `dotnet test` sets for its own build must not leak into the child's.
-        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-            start.Environment.Remove(key);
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-        var process = new Process { StartInfo = start };
-        var app = new AppProcess(process);
-        process.OutputDataReceived += (_, e) => app.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => app.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return app;
-    }
-
-    public static async Task<(int ExitCode, string Output)> RunAsync(
-        string[] arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
-    {
-        await using var run = Start(arguments, workingDirectory, environment);
-        if (!await run.WaitForExitAsync(timeout)) return (-1, $"timed out after {timeout}:\n{run.Output}");
-        return (run.ExitCode, run.Output);
-    }
-
-    /// <summary>SIGTERM, as <c>docker stop</c> sends it.</summary>
-    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
-
-    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
-    {
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cancel.Token);
-            return true;
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                WorkingDirectory = workingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            // What `dotnet test` sets for its own build must not leak into the child's.
+            foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+                start.Environment.Remove(key);
+            foreach (var (key, value) in environment) start.Environment[key] = value;
+            var process = new Process { StartInfo = start };
+            var app = new DotnetProcess(process);
+            process.OutputDataReceived += (_, e) => app.Append(e.Data);
+            process.ErrorDataReceived += (_, e) => app.Append(e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return app;
         }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
 
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
+        public static async Task<(int ExitCode, string Output)> RunAsync(
+            string[] arguments, string workingDirectory, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await using var run = Start(arguments, workingDirectory, environment);
+            if (!await run.WaitForExitAsync(timeout)) return (-1, $"timed out after {timeout}:\n{run.Output}");
+            return (run.ExitCode, run.Output);
         }
-        _process.Dispose();
+
+        /// <summary>SIGTERM, as <c>docker stop</c> sends it.</summary>
+        public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+
+        public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+        {
+            using var cancel = new CancellationTokenSource(timeout);
+            try
+            {
+                await _process.WaitForExitAsync(cancel.Token);
+                return true;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null) return;
+            lock (_output) _output.AppendLine(line);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+            _process.Dispose();
+        }
     }
 }

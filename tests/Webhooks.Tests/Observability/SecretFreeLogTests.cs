@@ -33,7 +33,10 @@ public sealed partial class SecretFreeLogTests
         var rotated = await app.Client(partnerKey).PostAsync($"/api/v1/subscriptions/{id}/rotate-secret", null).Expect(HttpStatusCode.OK);
         secrets.AddRange([ingestKey, partnerKey, (string)subscription["secret"]!, (string)rotated["secret"]!]);
 
-        await app.Client(ingestKey).PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } });
+        var producer = app.Client(ingestKey);
+        producer.DefaultRequestHeaders.Add("Idempotency-Key", "order-o-1");
+        await producer.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
+        await producer.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
         await app.Client(partnerKey).GetAsync($"/api/v1/subscriptions/{id}").Expect(HttpStatusCode.OK);
         var unknownKey = "whk_" + Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N");
         await app.Client(unknownKey).GetAsync("/api/v1/partners").Expect(HttpStatusCode.Unauthorized);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Webhooks.Delivery;
 
 namespace Webhooks.Retention;
 
@@ -12,9 +11,8 @@ public static class RetentionSetup
         builder.Services.AddSingleton<RetentionPurge>();
 
         // Background work belongs to worker instances; API-only instances just serve requests.
-        var workers = builder.Configuration.GetSection(WorkersOptions.Section).Get<WorkersOptions>() ?? new();
-        var retention = builder.Configuration.GetSection(RetentionOptions.Section).Get<RetentionOptions>() ?? new();
-        if (workers.Enabled && retention.Enabled)
+        if (builder.Configuration.GetValue("Webhooks:Workers:Enabled", true) &&
+            builder.Configuration.GetValue($"{RetentionOptions.Section}:Enabled", true))
             builder.Services.AddHostedService<RetentionService>();
     }
 }

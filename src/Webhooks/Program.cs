@@ -19,6 +19,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddDatabase();
 builder.AddRetention();
+builder.AddBootstrapChecks();
 builder.AddWebhooksAuth();
 builder.AddEventTypes();
 builder.AddSubscriptions();

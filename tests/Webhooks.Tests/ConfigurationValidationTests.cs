@@ -10,6 +10,8 @@ public sealed class ConfigurationValidationTests(ITestOutputHelper output)
     [InlineData("Webhooks:Delivery:Timeout", "banana")]
     [InlineData("Webhooks:Delivery:AllowedNetworks:0", "banana")]
     [InlineData("Webhooks:Delivery:RetrySchedule:0", "-00:00:05")]
+    [InlineData("Webhooks:Bootstrap:AdminApiKey", "whk_short")]
+    [InlineData("Webhooks:Bootstrap:AdminPassword", "admin")]
     [InlineData("Webhooks:Ingest:MaxBodyBytes", "0")]
     [InlineData("Webhooks:Ingest:MaxBodyBytes", "lots")]
     [InlineData("Webhooks:Ingest:IdempotencyWindow", "00:00:00")]

@@ -5,6 +5,21 @@ namespace Webhooks.Tests;
 
 public sealed class ConfigurationValidationTests(ITestOutputHelper output)
 {
+    [Fact]
+    public async Task Retention_shorter_than_the_idempotency_window_is_refused()
+    {
+        await using var app = new ConfiguredApp(new Dictionary<string, string?>
+        {
+            ["Webhooks:Retention:Days"] = "2",
+            ["Webhooks:Ingest:IdempotencyWindow"] = "3.00:00:00",
+        });
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(app.InitializeAsync);
+
+        var told = string.Join("\n", app.Logs.Entries.Append(failure.ToString()));
+        Assert.Contains("Webhooks:Retention:Days must cover Webhooks:Ingest:IdempotencyWindow", told);
+    }
+
     [Theory]
     [InlineData("Webhooks:Delivery:Timeout", "-00:00:01")]
     [InlineData("Webhooks:Delivery:Timeout", "banana")]

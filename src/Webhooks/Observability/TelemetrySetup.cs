@@ -76,18 +76,21 @@ public static class TelemetrySetup
             exporter.Endpoint = new Uri($"{endpoint}/{signalPath}");
         }
         if (!string.IsNullOrWhiteSpace(o.OtlpHeaders)) exporter.Headers = o.OtlpHeaders;
+        // An unreachable collector must not hold up requests' threads or a shutdown for long.
+        exporter.TimeoutMilliseconds = 5000;
     }
 }
 
-/// <summary>Makes the host create the providers at start; the container disposes them at shutdown.</summary>
-internal sealed class TelemetryLifetime(MeterProvider meters, TracerProvider traces) : IHostedService
+/// <summary>
+/// Makes the host create the providers at start. At shutdown the container disposes them after every hosted
+/// service has stopped, and disposing exports what is left (bounded by the exporter's timeout).
+/// </summary>
+internal sealed class TelemetryLifetime : IHostedService
 {
+    // Asking for the providers is the point: the container builds them now and owns them from here on.
+    public TelemetryLifetime(MeterProvider meters, TracerProvider traces) { }
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        meters.ForceFlush(5000);
-        traces.ForceFlush(5000);
-        return Task.CompletedTask;
-    }
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

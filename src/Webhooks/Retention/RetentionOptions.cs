@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Webhooks.Ingest;
 
 namespace Webhooks.Retention;
 
@@ -17,13 +18,16 @@ public sealed class RetentionOptions
     public TimeSpan BatchPause { get; set; } = TimeSpan.FromMilliseconds(100);
 }
 
-internal sealed class RetentionOptionsValidator : IValidateOptions<RetentionOptions>
+internal sealed class RetentionOptionsValidator(IOptions<IngestOptions> ingest) : IValidateOptions<RetentionOptions>
 {
     public ValidateOptionsResult Validate(string? name, RetentionOptions o)
     {
         var errors = new List<string>();
         if (o.Days is < 1 or > 36_500)
             errors.Add($"{RetentionOptions.Section}:Days must be between 1 and 36500 (was {o.Days}).");
+        // A repeated Idempotency-Key answers with the original event, so the event must outlive the key.
+        if (o.Days >= 1 && TimeSpan.FromDays(o.Days) < ingest.Value.IdempotencyWindow)
+            errors.Add($"{RetentionOptions.Section}:Days must cover {IngestOptions.Section}:IdempotencyWindow ({ingest.Value.IdempotencyWindow}) (was {o.Days}).");
         if (o.DeadDays < o.Days || o.DeadDays > 36_500)
             errors.Add($"{RetentionOptions.Section}:DeadDays must be at least {RetentionOptions.Section}:Days ({o.Days}) and at most 36500 (was {o.DeadDays}).");
         if (o.Interval < TimeSpan.FromSeconds(1) || o.Interval > TimeSpan.FromDays(1))

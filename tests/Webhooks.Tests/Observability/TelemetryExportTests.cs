@@ -14,7 +14,7 @@ public sealed class TelemetryExportTests
     [Fact]
     public async Task With_an_OTLP_endpoint_metrics_and_traces_are_posted_to_the_collector()
     {
-        await using var collector = await FakeOtlpReceiver.StartAsync();
+        await using var collector = await RecordingReceiver.StartAsync();
         await using var app = new ConfiguredApp(new Dictionary<string, string?>
         {
             ["Webhooks:Telemetry:OtlpEndpoint"] = collector.BaseAddress,
@@ -46,6 +46,6 @@ public sealed class TelemetryExportTests
         Assert.Null(app.Services.GetService<TracerProvider>());
     }
 
-    private static bool Contains(FakeOtlpReceiver.Export export, string text) =>
+    private static bool Contains(RecordingReceiver.Received export, string text) =>
         export.Body.AsSpan().IndexOf(Encoding.UTF8.GetBytes(text)) >= 0;
 }

@@ -10,43 +10,43 @@ using Microsoft.Extensions.Logging;
 
 namespace Webhooks.Tests.Infrastructure;
 
-/// <summary>An OTLP/HTTP collector stand-in on 127.0.0.1 that records every export it receives and answers 200.</summary>
-public sealed class FakeOtlpReceiver : IAsyncDisposable
+/// <summary>An HTTP receiver on 127.0.0.1 that records every POST it gets and answers 200 (an OTLP collector stand-in, or a webhook endpoint).</summary>
+public sealed class RecordingReceiver : IAsyncDisposable
 {
-    public sealed record Export(string Path, string? ContentType, byte[] Body);
+    public sealed record Received(string Path, string? ContentType, byte[] Body);
 
     private readonly WebApplication _app;
 
-    private FakeOtlpReceiver(WebApplication app) => _app = app;
+    private RecordingReceiver(WebApplication app) => _app = app;
 
-    public ConcurrentQueue<Export> Exports { get; } = new();
+    public ConcurrentQueue<Received> Requests { get; } = new();
 
     public string BaseAddress => _app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
 
-    public static async Task<FakeOtlpReceiver> StartAsync()
+    public static async Task<RecordingReceiver> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var receiver = new FakeOtlpReceiver(app);
+        var receiver = new RecordingReceiver(app);
         app.MapPost("/{**path}", async (HttpRequest request) =>
         {
             using var body = new MemoryStream();
             await request.Body.CopyToAsync(body);
-            receiver.Exports.Enqueue(new(request.Path, request.ContentType, body.ToArray()));
+            receiver.Requests.Enqueue(new(request.Path, request.ContentType, body.ToArray()));
             return Results.Bytes([], "application/x-protobuf");
         });
         await app.StartAsync();
         return receiver;
     }
 
-    public async Task<Export?> WaitForAsync(string path, Func<Export, bool> matches, TimeSpan timeout)
+    public async Task<Received?> WaitForAsync(string path, Func<Received, bool> matches, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            if (Exports.FirstOrDefault(e => e.Path == path && matches(e)) is { } export) return export;
+            if (Requests.FirstOrDefault(e => e.Path == path && matches(e)) is { } received) return received;
             await Task.Delay(100);
         }
         return null;

@@ -43,8 +43,8 @@ public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOu
         var purge = app.Services.GetRequiredService<RetentionPurge>();
         using var purging = new CancellationTokenSource();
         var latencies = new ConcurrentBag<TimeSpan>();
-        var inserted = new ConcurrentBag<Guid>();
-        var ingest = Task.Run(() => IngestUntilCancelledAsync(producer, latencies, inserted, purging.Token));
+        var accepted = new ConcurrentBag<Guid>();
+        var ingest = Task.Run(() => IngestUntilCancelledAsync(producer, latencies, accepted, purging.Token));
 
         var clock = Stopwatch.StartNew();
         var result = await purge.RunAsync(CancellationToken.None);
@@ -71,10 +71,10 @@ public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOu
                 SELECT 1 FROM deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'dead', 'paused'))
             """));
         Assert.Equal(0, await CountAsync(db, "SELECT count(*) FROM events WHERE type = 'retention.ancient'"));
-        Assert.Equal(inserted.Count, await CountAsync(db, "SELECT count(*) FROM events WHERE type = '" + LiveType + "'"));
+        Assert.Equal(accepted.Count, await CountAsync(db, "SELECT count(*) FROM events WHERE type = '" + LiveType + "'"));
 
         // Deliveries and attempts went with their events.
-        Assert.Equal(YoungEvents / 10 + KeptOldEvents + inserted.Count, await CountAsync(db, "SELECT count(*) FROM deliveries"));
+        Assert.Equal(YoungEvents / 10 + KeptOldEvents + accepted.Count, await CountAsync(db, "SELECT count(*) FROM deliveries"));
         Assert.Equal(YoungEvents / 10 + KeptOldEvents, await CountAsync(db, "SELECT count(*) FROM attempts"));
         Assert.Equal(0, await CountAsync(db, "SELECT count(*) FROM deliveries d WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = d.event_id)"));
 

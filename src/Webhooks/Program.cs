@@ -53,6 +53,12 @@ app.MapSubscriptionEndpoints();
 app.MapIngestEndpoints();
 app.MapEventEndpoints();
 
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var url in app.Urls)
+        app.Logger.LogInformation("Webhooks is ready: open {Url}/ in a browser, the API is at {Url}/api/v1, its reference at {Url}/api-docs", url, url, url);
+});
+
 app.Run();
 
 public partial class Program;

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -35,6 +37,8 @@ public static partial class DatabaseSetup
         // Fail fast when the database is away, so callers get a 503 in seconds rather than a hang.
         if (!TimeoutKey().IsMatch(connectionString)) connectionString += ";Timeout=3";
         if (!CommandTimeoutKey().IsMatch(connectionString)) connectionString += ";Command Timeout=30";
+        // The hot statements (ingest's insert, the delivery claim) are planned once per connection, not per call.
+        if (!AutoPrepareKey().IsMatch(connectionString)) connectionString += ";Max Auto Prepare=50";
 
         var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "webhooks" }.Build();
         builder.Services.AddSingleton(dataSource);
@@ -42,9 +46,26 @@ public static partial class DatabaseSetup
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<StartupTasks>();
 
-        builder.Services.AddDataProtection().SetApplicationName("Webhooks");
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("Webhooks");
+        // The key ring sits in the same database as the secrets it protects; a certificate keeps a database dump from opening them.
+        if (builder.Configuration["Webhooks:DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+            dataProtection.ProtectKeysWithCertificate(LoadCertificate(certificatePath, builder.Configuration["Webhooks:DataProtection:CertificatePassword"]));
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DataProtectionKeyRepository(dataSource)));
+    }
+
+    private static X509Certificate2 LoadCertificate(string path, string? password)
+    {
+        try
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            return certificate.HasPrivateKey ? certificate
+                : throw new InvalidOperationException($"Webhooks:DataProtection:CertificatePath '{path}' has no private key.");
+        }
+        catch (CryptographicException e)
+        {
+            throw new InvalidOperationException($"Webhooks:DataProtection:CertificatePath '{path}' could not be loaded as a PKCS#12 file with Webhooks:DataProtection:CertificatePassword: {e.Message}", e);
+        }
     }
 
     [GeneratedRegex(@"(^|;)\s*timeout\s*=", RegexOptions.IgnoreCase)]
@@ -52,6 +73,9 @@ public static partial class DatabaseSetup
 
     [GeneratedRegex(@"(^|;)\s*command\s*timeout\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex CommandTimeoutKey();
+
+    [GeneratedRegex(@"(^|;)\s*max\s*auto\s*prepare\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex AutoPrepareKey();
 }
 
 /// <summary>Stops the private cluster when the app stops; registered first, so it stops last.</summary>

@@ -25,17 +25,21 @@ public sealed record KeyConflict : WriteOutcome;
 public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOptions> options, WebhooksMetrics metrics, ILogger<EventWriter> logger)
     : BackgroundService
 {
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(50_000)
+    private readonly Channel<Pending[]> _queue = Channel.CreateBounded<Pending[]>(new BoundedChannelOptions(10_000)
     {
         SingleReader = false,
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    public async Task<WriteOutcome> WriteAsync(NewEvent newEvent, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> WriteAsync(NewEvent newEvent, CancellationToken cancellationToken) =>
+        (await WriteAsync([newEvent], cancellationToken))[0];
+
+    /// <summary>Writes the events together, in one commit unless there are more than MaxEventsPerCommit.</summary>
+    public async Task<WriteOutcome[]> WriteAsync(IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
     {
-        var pending = new Pending(newEvent);
+        var pending = events.Select(e => new Pending(e)).ToArray();
         await _queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Outcome.Task;
+        return await Task.WhenAll(pending.Select(p => p.Outcome.Task));
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -51,10 +55,13 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     private async Task WriteLoop(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>();
+        var delay = options.Value.CommitDelay;
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            // Wait a moment for company: one commit for many requests costs the database far less than one each.
+            if (delay > TimeSpan.Zero && _queue.Reader.Count < options.Value.MaxEventsPerCommit) await Task.Delay(delay, CancellationToken.None);
             batch.Clear();
-            while (batch.Count < options.Value.MaxEventsPerCommit && _queue.Reader.TryRead(out var pending)) batch.Add(pending);
+            while (batch.Count < options.Value.MaxEventsPerCommit && _queue.Reader.TryRead(out var request)) batch.AddRange(request);
             if (batch.Count == 0) continue;
             try
             {
@@ -164,17 +171,19 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
             SELECT id, type, partner_id, payload::json, now() FROM input
             WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
             RETURNING id, type, partner_id, created_at
+        ), matching AS MATERIALIZED (
+            -- Subscriptions per distinct type, worked out once per commit rather than once per event.
+            SELECT t.type, s.id, s.partner_id, s.enabled
+            FROM (SELECT type, event_type_filters(type) AS filters FROM (SELECT DISTINCT type FROM input) AS d OFFSET 0) AS t
+            JOIN subscriptions s ON s.deleted_at IS NULL AND s.event_types && t.filters
         ), fanned AS (
             INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, created_at, updated_at)
-            SELECT uuid_v7(), a.id, s.id, CASE WHEN s.enabled THEN 'pending' ELSE 'paused' END, now(), now(), now()
-            FROM accepted a
-            JOIN subscriptions s ON s.deleted_at IS NULL
-                AND s.event_types && event_type_filters(a.type)
-                AND (a.partner_id IS NULL OR s.partner_id = a.partner_id)
+            SELECT uuid_v7(), a.id, m.id, CASE WHEN m.enabled THEN 'pending' ELSE 'paused' END, now(), now(), now()
+            FROM accepted a JOIN matching m ON m.type = a.type AND (a.partner_id IS NULL OR m.partner_id = a.partner_id)
             RETURNING event_id
         )
-        SELECT a.id, a.type, a.created_at, (SELECT count(*) FROM fanned f WHERE f.event_id = a.id)
-        FROM accepted a
+        SELECT a.id, a.type, a.created_at, coalesce(f.deliveries, 0)
+        FROM accepted a LEFT JOIN (SELECT event_id, count(*) AS deliveries FROM fanned GROUP BY event_id) AS f ON f.event_id = a.id
         """;
 
     private async Task<Dictionary<string, (byte[], Repeated)>> FindOriginalsAsync(List<Pending> repeats)

@@ -49,8 +49,8 @@ public sealed class AppProcess : IAsyncDisposable
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ConnectionStrings__Webhooks"] = connectionString;
-        start.Environment["Webhooks__Bootstrap__AdminApiKey"] = WebhooksApp.AdminKey;
-        start.Environment["Webhooks__Bootstrap__AdminPassword"] = WebhooksApp.AdminPassword;
+        start.Environment["Webhooks__Bootstrap__AdminApiKey"] = TestCredentials.AdminKey;
+        start.Environment["Webhooks__Bootstrap__AdminPassword"] = TestCredentials.AdminPassword;
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
@@ -63,7 +63,7 @@ public sealed class AppProcess : IAsyncDisposable
         return app;
     }
 
-    public HttpClient Client(string? apiKey = WebhooksApp.AdminKey)
+    public HttpClient Client(string? apiKey = TestCredentials.AdminKey)
     {
         var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
         if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);

@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace Webhooks.Bench;
+
+/// <summary>Single-event POSTs from 64 connections, then 500-event batches; every event matches 3 subscriptions.</summary>
+public static class IngestBench
+{
+    private const int Connections = 64;
+    private const int BatchConnections = 4;
+
+    public static async Task RunAsync(BenchStack stack, TimeSpan duration)
+    {
+        var (type, key) = await stack.SeedAsync(subscriptions: 3, url: "https://receiver.example/hook");
+        using var client = LoadClient(stack, key, Connections);
+
+        await SinglesAsync(client, type, TimeSpan.FromSeconds(10)); // warm-up: JIT, pools, caches
+        if (Wrk.EnsureInstalled())
+        {
+            var wrkCpu = Cpu(stack);
+            var wrkCommits = await stack.CommitsAsync();
+            var result = Wrk.PostEvents(stack.App.Address, type, key, Connections, duration);
+            var wrkAccepted = (long)(result.RequestsPerSecond * duration.TotalSeconds) - result.Failed;
+            Console.WriteLine($"ingest, single events (wrk): {result.RequestsPerSecond:F0} requests/s ({result.Failed} not 202), {Connections} connections; " +
+                $"latency {result.Latency}; {wrkAccepted / (double)Math.Max(1, await stack.CommitsAsync() - wrkCommits):F1} events per commit; CPU per event: {PerEvent(stack, wrkCpu, wrkAccepted)}");
+        }
+        var cpu = Cpu(stack);
+        var commits = await stack.CommitsAsync();
+        var (accepted, failed, latencies) = await SinglesAsync(client, type, duration);
+        var perCommit = accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits);
+        Console.WriteLine($"ingest, single events (HttpClient): {accepted / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; " +
+            $"latency {latencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
+
+        cpu = Cpu(stack);
+        var (batchEvents, batchFailed, batchLatencies) = await BatchesAsync(client, type, duration);
+        Console.WriteLine($"ingest, batches of 500: {batchEvents / duration.TotalSeconds:F0} events/s accepted ({batchFailed} failed batches), {BatchConnections} connections; " +
+            $"batch latency {batchLatencies.Summary()}; CPU per event: {PerEvent(stack, cpu, batchEvents)}");
+    }
+
+    /// <summary>GET /healthz from as many connections: what the framework and the machine cost per request.</summary>
+    public static async Task BaselineAsync(BenchStack stack, TimeSpan duration)
+    {
+        using var client = LoadClient(stack, "none", Connections);
+        long done = 0;
+        var stop = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = Cpu(stack);
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(async () =>
+        {
+            while (stop.Elapsed < duration)
+            {
+                using var response = await client.GetAsync("/healthz");
+                Interlocked.Increment(ref done);
+            }
+        })));
+        Console.WriteLine($"baseline GET /healthz: {done / duration.TotalSeconds:F0} requests/s; CPU per request: {PerEvent(stack, cpu, done)}");
+    }
+
+    private static (double App, double Postgres) Cpu(BenchStack stack) => (CpuTime.Of(stack.App.Id), CpuTime.OfPostgres(stack.Cluster.DataDirectory));
+
+    private static string PerEvent(BenchStack stack, (double App, double Postgres) before, long events)
+    {
+        var (app, postgres) = Cpu(stack);
+        return $"app {(app - before.App) * 1e6 / Math.Max(1, events):F0} µs, PostgreSQL {(postgres - before.Postgres) * 1e6 / Math.Max(1, events):F0} µs";
+    }
+
+    public static HttpClient LoadClient(BenchStack stack, string key, int connections)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+        {
+            BaseAddress = stack.App.Address,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public static async Task<(long Accepted, long Failed, Latencies Latencies)> SinglesAsync(HttpClient client, string type, TimeSpan duration, int connections = Connections)
+    {
+        var latencies = new Latencies();
+        long accepted = 0, failed = 0, sequence = 0;
+        var stop = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<long>(100_000);
+            while (stop.Elapsed < duration)
+            {
+                var body = $$"""{"type":"{{type}}","payload":{{BenchStack.Payload((int)Interlocked.Increment(ref sequence))}}}""";
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync("/api/v1/events", new StringContent(body, Encoding.UTF8, "application/json"));
+                mine.Add(Stopwatch.GetTimestamp() - started);
+                if (response.StatusCode == HttpStatusCode.Accepted) Interlocked.Increment(ref accepted);
+                else Interlocked.Increment(ref failed);
+            }
+            latencies.Add(mine);
+        })));
+        return (accepted, failed, latencies);
+    }
+
+    private static async Task<(long Events, long Failed, Latencies Latencies)> BatchesAsync(HttpClient client, string type, TimeSpan duration)
+    {
+        var latencies = new Latencies();
+        long events = 0, failed = 0, sequence = 0;
+        var stop = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, BatchConnections).Select(_ => Task.Run(async () =>
+        {
+            var mine = new List<long>();
+            while (stop.Elapsed < duration)
+            {
+                var body = new StringBuilder("""{"events":[""");
+                for (var i = 0; i < 500; i++)
+                    body.Append(i == 0 ? "" : ",").Append($$"""{"type":"{{type}}","payload":{{BenchStack.Payload((int)Interlocked.Increment(ref sequence))}}}""");
+                body.Append("]}");
+                var started = Stopwatch.GetTimestamp();
+                using var response = await client.PostAsync("/api/v1/events/batch", new StringContent(body.ToString(), Encoding.UTF8, "application/json"));
+                mine.Add(Stopwatch.GetTimestamp() - started);
+                if (response.IsSuccessStatusCode) Interlocked.Add(ref events, 500);
+                else Interlocked.Increment(ref failed);
+            }
+            latencies.Add(mine);
+        })));
+        return (events, failed, latencies);
+    }
+}

@@ -9,9 +9,9 @@ public sealed class WorkerOptions
 
     public bool Enabled { get; set; } = true;
     /// <summary>Deliveries this instance holds at once (claimed, waiting for their endpoint, or in flight).</summary>
-    public int Concurrency { get; set; } = 256;
+    public int Concurrency { get; set; } = 512;
     /// <summary>Rows claimed per statement.</summary>
-    public int BatchSize { get; set; } = 100;
+    public int BatchSize { get; set; } = 200;
     public int MaxInFlightPerEndpoint { get; set; } = 32;
     /// <summary>How often to look for due deliveries when no notification arrives (retries come due this way).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);

@@ -103,7 +103,7 @@ public sealed class TestSendTests(LoopbackApp app) : IClassFixture<LoopbackApp>
         var subscription = await _admin.CreateSubscription(partner, receiver.Url, type);
         var id = (string)subscription["id"]!;
 
-        var result = await _admin.PostAsJsonAsync($"/api/v1/subscriptions/{id}/test", new { }).Expect(HttpStatusCode.OK);
+        var result = await _admin.PostAsync($"/api/v1/subscriptions/{id}/test", null).Expect(HttpStatusCode.OK); // the body is optional
         Assert.Equal(type, (string)result["eventType"]!);
         Assert.Equal(202, (int)result["attempt"]!["statusCode"]!);
         Assert.Equal("thanks", (string)result["attempt"]!["responseBody"]!);

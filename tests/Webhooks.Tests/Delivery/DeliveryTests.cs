@@ -126,6 +126,19 @@ public sealed class DeliveryTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
     }
 
     [Fact]
+    public async Task An_endpoint_answering_503_is_slowed_down_beyond_the_retry_schedule()
+    {
+        await using var struggling = await TestReceiver.StartAsync(_ => new Answer(503));
+        var (subscription, _) = await Subscribe(struggling.Url);
+        await DeliveryData.InsertEvents(app.ConnectionString, subscription, 1);
+
+        // The schedule here says 100 ms between attempts; the throttle pauses 1 s, then 2 s.
+        var times = (await struggling.WaitForCount(3, TimeSpan.FromSeconds(20))).Select(r => r.At).ToList();
+        Assert.True(times[1] - times[0] >= TimeSpan.FromSeconds(0.9), $"second attempt after {(times[1] - times[0]).TotalSeconds:F2}s");
+        Assert.True(times[2] - times[1] >= TimeSpan.FromSeconds(1.9), $"third attempt after {(times[2] - times[1]).TotalSeconds:F2}s");
+    }
+
+    [Fact]
     public async Task A_disabled_subscription_keeps_deliveries_paused_and_sends_them_when_enabled_again()
     {
         var (subscription, _) = await Subscribe();

@@ -10,3 +10,6 @@ CREATE TABLE rate_limit_slots (
 );
 
 CREATE INDEX deliveries_created ON deliveries (created_at, id);
+
+-- The pending deliveries of one subscription: pushed back together while its endpoint's circuit is open.
+CREATE INDEX deliveries_pending_subscription ON deliveries (subscription_id) WHERE status = 'pending';

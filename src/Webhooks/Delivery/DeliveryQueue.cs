@@ -121,6 +121,21 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         return toDisable;
     }
 
+    /// <summary>
+    /// Moves every unheld pending delivery of a subscription that would come due within <paramref name="delay"/>
+    /// to about the end of it, so that while its endpoint is down its backlog is not claimed and put back row by row.
+    /// </summary>
+    public async Task<int> PushBackAsync(Guid subscription, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            UPDATE deliveries SET next_attempt_at = now() + $2 * (0.9 + 0.2 * random()), updated_at = now()
+            WHERE subscription_id = $1 AND status = 'pending' AND lease_token IS NULL AND next_attempt_at < now() + $2
+            """);
+        command.Parameters.Add(new() { Value = subscription });
+        command.Parameters.Add(new() { Value = delay, NpgsqlDbType = NpgsqlDbType.Interval });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Gives held rows back at once (due now, lease cleared), for a worker that stops.</summary>
     public async Task HandBackAsync(IReadOnlyCollection<ClaimedDelivery> held, CancellationToken cancellationToken)
     {

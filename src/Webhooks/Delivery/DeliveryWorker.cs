@@ -179,13 +179,16 @@ public sealed class DeliveryWorker(
                 if (pause > TimeSpan.FromSeconds(2))
                 {
                     writer.Add(new Released(delivery, DeliveryStatus.Pending, RetryPolicy.WithJitter(pause)));
+                    await PushBackAsync(gate, delivery.SubscriptionId, pause);
                     return;
                 }
                 if (pause > TimeSpan.Zero) await Task.Delay(pause, stopping);
                 var attempt = await sender.SendAsync(delivery, secrets.Unprotect(delivery.ProtectedSecrets), _abortSends.Token);
                 if (attempt is null)
                 {
-                    writer.Add(new Released(delivery, DeliveryStatus.Pending, RetryPolicy.WithJitter(deliveryOptions.CurrentValue.CircuitBreaker.BreakDuration)));
+                    var breakDuration = deliveryOptions.CurrentValue.CircuitBreaker.BreakDuration;
+                    writer.Add(new Released(delivery, DeliveryStatus.Pending, RetryPolicy.WithJitter(breakDuration)));
+                    await PushBackAsync(gate, delivery.SubscriptionId, breakDuration);
                     return;
                 }
                 gate.Observe(attempt);
@@ -204,6 +207,21 @@ public sealed class DeliveryWorker(
         finally
         {
             gate.Unhold();
+        }
+    }
+
+    /// <summary>While an endpoint cannot be sent to, its whole due backlog waits, not only the rows this worker happens to hold.</summary>
+    private async Task PushBackAsync(EndpointGates.Gate gate, Guid subscription, TimeSpan delay)
+    {
+        if (!gate.ShouldPushBack(delay)) return;
+        try
+        {
+            var moved = await queue.PushBackAsync(subscription, delay, CancellationToken.None);
+            if (moved > 0) logger.LogInformation("The endpoint of subscription {Subscription} is unavailable; {Count} due deliveries wait {Delay}", subscription, moved, delay);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning("Pushing back the deliveries of subscription {Subscription} failed ({Message})", subscription, e.Message);
         }
     }
 

@@ -26,6 +26,7 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
         private int _throttleLevel;
         private long _pausedUntilTicks;
         private double _averageMs = 50;
+        private long _pushedBackUntilTicks;
 
         public int MaxInFlight => maxInFlight;
 
@@ -73,6 +74,14 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
         {
             var drainMs = Volatile.Read(ref _averageMs) * Math.Max(1, Volatile.Read(ref _held)) / maxInFlight;
             return RetryPolicy.WithJitter(TimeSpan.FromMilliseconds(Math.Clamp(drainMs, 100, 10_000)));
+        }
+
+        /// <summary>True at most once per <paramref name="delay"/>: the caller should push this endpoint's backlog back now.</summary>
+        public bool ShouldPushBack(TimeSpan delay)
+        {
+            var now = time.GetUtcNow().UtcTicks;
+            var until = Interlocked.Read(ref _pushedBackUntilTicks);
+            return until <= now && Interlocked.CompareExchange(ref _pushedBackUntilTicks, now + delay.Ticks, until) == until;
         }
 
         /// <summary>Learns from an answer: 429/502/503/504 slow the endpoint down, anything else it answers ends that.</summary>

@@ -86,6 +86,20 @@ public sealed class DeliveryQueueTests(WebhooksApp app) : IClassFixture<Webhooks
     }
 
     [Fact]
+    public async Task Pushing_back_a_subscription_moves_its_unheld_due_backlog_but_not_what_a_worker_holds()
+    {
+        var subscription = await Subscription();
+        await DeliveryData.InsertEvents(app.ConnectionString, subscription, 1);
+        var held = (await ClaimOwn(subscription, 1, TimeSpan.FromSeconds(30))).Single();
+        await DeliveryData.InsertEvents(app.ConnectionString, subscription, 3);
+
+        Assert.Equal(3, await _queue.PushBackAsync(subscription, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal(3L, await DeliveryData.Scalar<long>(app.ConnectionString,
+            "SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND next_attempt_at > now() + interval '50 seconds'", subscription));
+        Assert.Equal(held.LeaseToken, await DeliveryData.Scalar<Guid>(app.ConnectionString, "SELECT lease_token FROM deliveries WHERE id = $1", held.Id));
+    }
+
+    [Fact]
     public async Task Rate_limit_slots_are_shared_and_reserved_only_a_little_ahead()
     {
         var subscription = await Subscription();

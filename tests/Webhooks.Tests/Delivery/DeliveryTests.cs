@@ -255,6 +255,10 @@ public sealed class CircuitBreakerTests(CircuitBreakerTests.App app) : IClassFix
         Assert.InRange(sent, 4, 6);
         Assert.True(await DeliveryData.Scalar<long>(app.ConnectionString, "SELECT count(*) FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.subscription_id = $1", bad) == sent);
 
+        // The whole backlog waits for the circuit (a minute here), not just the rows a worker happened to hold.
+        await DeliveryData.WaitUntil(app.ConnectionString,
+            "SELECT bool_and(next_attempt_at > now() + interval '40 seconds' AND lease_token IS NULL) FROM deliveries WHERE subscription_id = $1 AND status = 'pending'",
+            [bad], "the backlog to wait for the circuit");
         await DeliveryData.InsertEvents(app.ConnectionString, good, 10);
         await healthy.WaitForCount(10);
         Assert.Equal(sent, failing.Requests.Count);

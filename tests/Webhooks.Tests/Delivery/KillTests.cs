@@ -99,7 +99,8 @@ public sealed class KillTests
             Assert.False(app.HasExited, app.Output);
             var counts = Counts(receiver);
             Assert.All(events, e => Assert.True(counts.ContainsKey(e.ToString()), $"event {e} never arrived"));
-            Assert.True(counts.Count(c => c.Value > 1) <= 512 + 1000, "repeats are bounded by what was held or unsaved at the outage");
+            var repeats = counts.Count(c => c.Value > 1);
+            Assert.True(repeats <= 512, $"{repeats} events arrived twice; at most what the worker held at the outage may repeat");
         }
         finally
         {

@@ -9,7 +9,5 @@ CREATE TABLE rate_limit_slots (
     next_slot_at    timestamptz NOT NULL
 );
 
-CREATE INDEX deliveries_created ON deliveries (created_at, id);
-
 -- The pending deliveries of one subscription: pushed back together while its endpoint's circuit is open.
 CREATE INDEX deliveries_pending_subscription ON deliveries (subscription_id) WHERE status = 'pending';

@@ -35,7 +35,13 @@ public sealed record DeliveryFilter(
         if (SubscriptionId is not null) rows = rows.Where(r => r.Delivery.SubscriptionId == SubscriptionId);
         if (PartnerId is not null) rows = rows.Where(r => r.PartnerId == PartnerId);
         if (EventType is not null) rows = rows.Where(r => r.EventType == EventType);
-        if (Since is not null) rows = rows.Where(r => r.Delivery.CreatedAt >= Since);
+        if (Since is { } since)
+        {
+            // A delivery's id is made (uuid_v7, clock time) no earlier than its created_at (transaction time), so the
+            // primary key can find where the range starts; created_at keeps the bound exact.
+            var first = TimeOrderedIds.FirstAt(since);
+            rows = rows.Where(r => r.Delivery.Id >= first && r.Delivery.CreatedAt >= since);
+        }
         if (Until is not null) rows = rows.Where(r => r.Delivery.CreatedAt < Until);
         return rows;
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Webhooks.Data;
 using Webhooks.Observability;
 
 namespace Webhooks.Retention;
@@ -84,7 +85,7 @@ public sealed class RetentionPurge(
     {
         long total = 0;
         var after = Guid.Empty;
-        var cutoffId = FirstIdAt(cutoff);
+        var cutoffId = TimeOrderedIds.FirstAt(cutoff);
         while (true)
         {
             await using var command = dataSource.CreateCommand(PurgeEvents);
@@ -129,12 +130,5 @@ public sealed class RetentionPurge(
     {
         await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLock})", connection);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
-
-    /// <summary>The smallest UUIDv7 of the millisecond <paramref name="at"/>: every id made from then on sorts above it.</summary>
-    internal static Guid FirstIdAt(DateTimeOffset at)
-    {
-        var hex = Math.Max(0, at.ToUnixTimeMilliseconds()).ToString("x12");
-        return Guid.Parse($"{hex[..8]}-{hex[8..12]}-0000-0000-000000000000");
     }
 }

@@ -1,3 +1,4 @@
+using Webhooks.Data;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Webhooks.Retention;
@@ -56,7 +57,7 @@ public sealed class RetentionTests(RetentionTests.App app) : IClassFixture<Reten
         await using var db = NpgsqlDataSource.Create(app.ConnectionString);
         await using var command = db.CreateCommand("SELECT $1 < $2 AND $2 < $3");
         command.Parameters.Add(new() { Value = Guid.CreateVersion7(at.AddMilliseconds(-1)) });
-        command.Parameters.Add(new() { Value = RetentionPurge.FirstIdAt(at) });
+        command.Parameters.Add(new() { Value = TimeOrderedIds.FirstAt(at) });
         command.Parameters.Add(new() { Value = Guid.CreateVersion7(at) });
         Assert.True((bool)(await command.ExecuteScalarAsync())!);
     }

@@ -5,14 +5,19 @@ using Webhooks.Delivery;
 using Webhooks.EventTypes;
 using Webhooks.Observability;
 using Webhooks.Partners;
+using Webhooks.Stats;
 using Webhooks.Subscriptions;
+using Webhooks.Ui;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDatabase();
 builder.AddWebhooksAuth();
 builder.AddEventTypes();
+builder.AddPartners();
 builder.AddSubscriptions();
 builder.AddDelivery();
+builder.AddStats();
+builder.AddUi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
@@ -25,6 +30,7 @@ app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAntiforgery();
 
 app.MapHealthEndpoints();
 app.MapOpenApi();
@@ -37,6 +43,8 @@ app.MapEventTypeEndpoints();
 app.MapPartnerEndpoints();
 app.MapApiKeyEndpoints();
 app.MapSubscriptionEndpoints();
+app.MapStatsEndpoints();
+app.MapUi();
 
 app.Run();
 

@@ -1,13 +1,18 @@
+using System.Text.Encodings.Web;
 using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.EventTypes;
+using Webhooks.Ingest;
 using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Stats;
 using Webhooks.Subscriptions;
 using Webhooks.Ui;
+
+// Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
+AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(100));
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDatabase();
@@ -16,11 +21,13 @@ builder.AddEventTypes();
 builder.AddPartners();
 builder.AddSubscriptions();
 builder.AddDelivery();
+builder.AddIngest();
 builder.AddStats();
 builder.AddUi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
 
@@ -43,6 +50,8 @@ app.MapEventTypeEndpoints();
 app.MapPartnerEndpoints();
 app.MapApiKeyEndpoints();
 app.MapSubscriptionEndpoints();
+app.MapIngestEndpoints();
+app.MapEventEndpoints();
 app.MapStatsEndpoints();
 app.MapUi();
 

@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using NJsonSchema.References;
 using NJsonSchema.Validation;
@@ -7,81 +10,154 @@ namespace Webhooks.EventTypes;
 public sealed record CompileResult(JsonSchema? Schema, string? Error);
 
 /// <summary>
-/// Compiles event type schemas with NJsonSchema. Only references inside the schema itself are
-/// resolved; a remote or file <c>$ref</c> is refused without any I/O, and so is a loop of references.
+/// Compiles event type schemas with NJsonSchema and validates payloads against them. A schema is
+/// refused when NJsonSchema would silently ignore part of it (unknown keywords, a misspelt type),
+/// when it refers outside itself (no remote or file <c>$ref</c> is ever fetched), when it loops
+/// back to itself without descending into the data (validation would never end), or when a
+/// pattern is not a valid regular expression.
 /// </summary>
 public static class SchemaCompiler
 {
+    private const int MaxSchemaDepth = 32;
+
+    private static readonly JsonSchema MetaSchema = CompileUnchecked(SupportedKeywords.MetaSchema).GetAwaiter().GetResult();
+
     public static async Task<CompileResult> CompileAsync(string json)
     {
+        JToken raw;
+        try
+        {
+            using var reader = new JsonTextReader(new StringReader(json)) { MaxDepth = MaxSchemaDepth, DateParseHandling = DateParseHandling.None };
+            raw = JToken.ReadFrom(reader);
+        }
+        catch (JsonReaderException e)
+        {
+            return new(null, "The schema is not valid JSON or is nested too deeply: " + e.Message);
+        }
+        if (raw.Type != JTokenType.Object) return new(null, "The schema must be a JSON object.");
+
+        var unsupported = Flatten(MetaSchema.Validate(raw)).Select(e => $"{e.Path}: {e.Message}").Distinct().Take(10).ToList();
+        if (unsupported.Count > 0)
+            return new(null, "The schema uses keywords or values this service does not support: " + string.Join("; ", unsupported));
+
         JsonSchema schema;
         try
         {
-            schema = await JsonSchema.FromJsonAsync(json, documentPath: null,
-                s => new LocalReferencesOnly(new JsonSchemaAppender(s, new DefaultTypeNameGenerator())));
+            schema = await CompileUnchecked(json);
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or JsonException or ArgumentException)
         {
             return new(null, "The schema does not compile: " + (e.InnerException ?? e).Message);
         }
-        return FindReferenceLoop(schema) is { } loop ? new(null, loop) : new(schema, null);
+        if (HasEndlessLoop(schema))
+            return new(null, "The schema has a $ref loop: a chain of $ref, allOf, anyOf, oneOf or not that comes back to itself without descending into a property or array item.");
+        foreach (var pattern in Patterns(raw))
+        {
+            try { _ = new Regex(pattern); }
+            catch (ArgumentException) { return new(null, $"'{pattern}' is not a valid regular expression."); }
+        }
+        return new(schema, null);
     }
 
     /// <summary>Every failing path of the instance, as <c>$.a.b[2]</c>, with what failed there.</summary>
     public static Dictionary<string, string[]> Validate(JsonSchema schema, string json)
     {
-        var errors = new Dictionary<string, List<string>>();
-        Collect(schema.Validate(json), errors);
-        return errors.ToDictionary(e => e.Key, e => e.Value.Distinct().ToArray());
+        ICollection<ValidationError> found;
+        try
+        {
+            using var reader = new JsonTextReader(new StringReader(json)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
+            found = schema.Validate(JToken.ReadFrom(reader));
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return new() { ["$"] = ["A pattern in the schema took too long to evaluate against this value."] };
+        }
+        return Flatten(found).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct().ToArray());
     }
 
-    private static void Collect(IEnumerable<ValidationError> found, Dictionary<string, List<string>> errors)
+    private static Task<JsonSchema> CompileUnchecked(string json) =>
+        JsonSchema.FromJsonAsync(json, documentPath: null, s => new LocalReferencesOnly(new JsonSchemaAppender(s, new DefaultTypeNameGenerator())));
+
+    private static List<(string Path, string Message)> Flatten(IEnumerable<ValidationError> errors)
     {
-        foreach (var error in found)
+        var flat = new List<(string, string)>();
+        foreach (var error in errors)
         {
-            if (error is ChildSchemaValidationError child)
-                foreach (var branch in child.Errors.Values) Collect(branch, errors);
-            var path = JsonPath(error.Path);
-            if (!errors.TryGetValue(path, out var messages)) errors[path] = messages = [];
-            messages.Add(Describe(error));
+            // An error in an array item or an anyOf branch is reported by its children; keep the leaves.
+            if (error is ChildSchemaValidationError child && child.Errors.Values.Any(b => b.Count > 0))
+                flat.AddRange(Flatten(child.Errors.Values.SelectMany(b => b)));
+            else flat.Add((JsonPath(error.Path), Describe(error)));
         }
+        return flat;
     }
 
     private static string Describe(ValidationError error) => error.Kind switch
     {
         ValidationErrorKind.PropertyRequired => $"'{error.Property}' is required.",
-        ValidationErrorKind.NoAdditionalPropertiesAllowed => $"'{error.Property}' is not allowed.",
-        _ => $"{error.Kind}.",
+        ValidationErrorKind.NoAdditionalPropertiesAllowed => $"'{error.Property}' is not allowed here.",
+        _ => SplitWords(error.Kind.ToString()) + ".",
     };
+
+    private static string SplitWords(string kind) => string.Concat(kind.Select((c, i) => i > 0 && char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c.ToString()));
 
     /// <summary>NJsonSchema paths look like <c>#/items[2].price</c>; the API speaks <c>$.items[2].price</c>.</summary>
     private static string JsonPath(string? path)
     {
-        if (string.IsNullOrEmpty(path) || path == "#") return "$";
-        var rest = path.StartsWith('#') ? path[1..] : path;
-        rest = rest.TrimStart('/');
-        return rest.StartsWith('[') ? "$" + rest : "$." + rest;
+        var rest = (path ?? "").TrimStart('#').TrimStart('/');
+        return rest.Length == 0 ? "$" : rest.StartsWith('[') ? "$" + rest : "$." + rest;
     }
 
-    private static string? FindReferenceLoop(JsonSchema root)
+    /// <summary>
+    /// A cycle through edges that check the same value again ($ref, allOf, anyOf, oneOf, not) never
+    /// ends, and NJsonSchema would overflow the stack. Cycles through properties or items are fine:
+    /// each step goes one level down into a payload of bounded depth.
+    /// </summary>
+    private static bool HasEndlessLoop(JsonSchema root)
     {
-        var visited = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
+        var nodes = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
         var pending = new Stack<JsonSchema>([root]);
-        while (pending.TryPop(out var schema))
+        while (pending.TryPop(out var node))
+            if (nodes.Add(node))
+                foreach (var child in Children(node)) pending.Push(child);
+
+        var done = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
+        var onPath = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
+        foreach (var start in nodes)
         {
-            if (!visited.Add(schema)) continue;
-            // A chain of bare references that comes back to itself never reaches a schema to check against.
-            var chain = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
-            for (var current = schema; current.Reference is not null; current = current.Reference)
-                if (!chain.Add(current)) return "The schema has a $ref loop: a reference that resolves, through references only, to itself.";
-            foreach (var next in Children(schema)) if (next is not null) pending.Push(next);
+            if (done.Contains(start)) continue;
+            var stack = new Stack<(JsonSchema Node, IEnumerator<JsonSchema> Next)>();
+            stack.Push((start, SameValueEdges(start).GetEnumerator()));
+            onPath.Add(start);
+            while (stack.TryPeek(out var top))
+            {
+                if (!top.Next.MoveNext())
+                {
+                    stack.Pop();
+                    onPath.Remove(top.Node);
+                    done.Add(top.Node);
+                    continue;
+                }
+                var next = top.Next.Current;
+                if (onPath.Contains(next)) return true;
+                if (done.Contains(next)) continue;
+                onPath.Add(next);
+                stack.Push((next, SameValueEdges(next).GetEnumerator()));
+            }
         }
-        return null;
+        return false;
     }
 
-    private static IEnumerable<JsonSchema?> Children(JsonSchema s) =>
-        [s.Reference, s.Item, s.Not, s.AdditionalPropertiesSchema, s.AdditionalItemsSchema, s.DictionaryKey,
-         .. s.Properties.Values, .. s.PatternProperties.Values, .. s.Definitions.Values, .. s.Items, .. s.AllOf, .. s.AnyOf, .. s.OneOf];
+    private static IEnumerable<JsonSchema> SameValueEdges(JsonSchema s) =>
+        new[] { s.Reference, s.Not }.OfType<JsonSchema>().Concat(s.AllOf).Concat(s.AnyOf).Concat(s.OneOf);
+
+    private static IEnumerable<JsonSchema> Children(JsonSchema s) =>
+        new[] { s.Reference, s.Item, s.Not, s.AdditionalPropertiesSchema, s.AdditionalItemsSchema }.OfType<JsonSchema>()
+            .Concat(s.Properties.Values).Concat(s.PatternProperties.Values).Concat(s.Definitions.Values)
+            .Concat(s.Items).Concat(s.AllOf).Concat(s.AnyOf).Concat(s.OneOf);
+
+    private static IEnumerable<string> Patterns(JToken raw) =>
+        raw.SelectTokens("$..pattern").OfType<JValue>().Select(v => v.ToString())
+            .Concat(raw.SelectTokens("$..patternProperties").OfType<JObject>().SelectMany(o => o.Properties().Select(p => p.Name)));
 
     private sealed class LocalReferencesOnly(JsonSchemaAppender appender) : JsonReferenceResolver(appender)
     {

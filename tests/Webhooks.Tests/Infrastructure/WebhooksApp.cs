@@ -7,8 +7,8 @@ namespace Webhooks.Tests.Infrastructure;
 /// <summary>The app in memory over a database of its own, with a known admin key.</summary>
 public class WebhooksApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
-    public const string AdminKey = "whk_test-admin-key-0123456789";
-    public const string AdminPassword = "test-admin-password";
+    public const string AdminKey = TestCredentials.AdminKey;
+    public const string AdminPassword = TestCredentials.AdminPassword;
 
     public string ConnectionString { get; private set; } = "";
 

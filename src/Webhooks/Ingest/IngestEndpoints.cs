@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Webhooks.Auth;
+using Webhooks.Common;
+
+namespace Webhooks.Ingest;
+
+public sealed record EventAccepted(Guid Id, string Type, DateTimeOffset CreatedAt, int Deliveries);
+
+public static class IngestEndpoints
+{
+    public const int MaxBatch = 500;
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public static RouteGroupBuilder MapIngestEndpoints(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/v1/events").WithTags("Events").RequireAuthorization(AuthSetup.IngestPolicy);
+        group.MapPost("/", PostEvent).Accepts<JsonElement>("application/json")
+            .Produces<EventAccepted>(202).ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
+        group.MapPost("/batch", PostBatch).Accepts<JsonElement>("application/json")
+            .Produces<BatchResults>(200).ProducesProblem(400).ProducesProblem(413).ProducesProblem(503);
+        return group;
+    }
+
+    private static async Task<IResult> PostEvent(HttpContext context, EventIntake intake, EventWriter writer, IOptions<IngestOptions> options)
+    {
+        var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
+        if (context.Request.Headers.ContainsKey(IdempotencyHeader) && !IsValidIdempotencyKey(idempotencyKey))
+            return Problem(new ProblemDetails
+            {
+                Status = 400, Type = Problems.Type("invalid-idempotency-key"), Title = "The Idempotency-Key header is not valid.",
+                Detail = "An Idempotency-Key has 1 to 255 printable ASCII characters.",
+            });
+
+        var (json, bytes, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBodyBytes);
+        if (problem is not null) return Problem(problem);
+        using (json)
+        {
+            var key = idempotencyKey.Length > 0 ? idempotencyKey : null;
+            var (newEvent, rejected) = await intake.CheckAsync(json!.RootElement, context.Caller(), key, key is null ? null : SHA256.HashData(bytes), context.RequestAborted);
+            if (rejected is not null) return Problem(rejected);
+            return await writer.WriteAsync(newEvent!, context.RequestAborted) switch
+            {
+                Written w => TypedResults.Accepted($"/api/v1/events/{w.Id}", new EventAccepted(w.Id, w.Type, w.CreatedAt, w.Deliveries)),
+                Repeated r => TypedResults.Accepted($"/api/v1/events/{r.Id}", new EventAccepted(r.Id, r.Type, r.CreatedAt, r.Deliveries)),
+                _ => Problems.Conflict("This Idempotency-Key was used with a different body."),
+            };
+        }
+    }
+
+    public sealed record BatchResults(IReadOnlyList<object> Results);
+
+    private static async Task<IResult> PostBatch(HttpContext context, EventIntake intake, EventWriter writer, IOptions<IngestOptions> options)
+    {
+        var (json, _, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBatchBodyBytes);
+        if (problem is not null) return Problem(problem);
+        using (json)
+        {
+            if (json!.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("events", out var events)
+                || events.ValueKind != JsonValueKind.Array || events.GetArrayLength() is 0 or > MaxBatch)
+                return Problems.Validation("$.events", $"events must be an array of 1 to {MaxBatch} events.");
+
+            var caller = context.Caller();
+            var results = new object[events.GetArrayLength()];
+            var writes = new List<(int Index, Task<WriteOutcome> Outcome)>();
+            var index = 0;
+            foreach (var item in events.EnumerateArray())
+            {
+                var (newEvent, rejected) = await intake.CheckAsync(item, caller, null, null, context.RequestAborted);
+                if (rejected is not null) results[index] = new { error = (object)rejected };  // as object: the runtime type's members (errors) are written too
+                else writes.Add((index, writer.WriteAsync(newEvent!, context.RequestAborted)));
+                index++;
+            }
+            foreach (var (i, outcome) in writes)
+                results[i] = await outcome is Written w ? new EventAccepted(w.Id, w.Type, w.CreatedAt, w.Deliveries) : throw new InvalidOperationException();
+            return TypedResults.Ok(new BatchResults(results));
+        }
+    }
+
+    private static bool IsValidIdempotencyKey(string key) => key.Length is >= 1 and <= 255 && key.All(c => c is >= ' ' and <= '~');
+
+    private static ProblemHttpResult Problem(ProblemDetails problem) => TypedResults.Problem(problem);
+}

@@ -1,0 +1,54 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Webhooks.Data;
+using Webhooks.Tests.Infrastructure;
+
+namespace Webhooks.Bench;
+
+/// <summary>A PostgreSQL cluster with production settings and the app as its own process on top of it.</summary>
+public sealed class BenchStack : IAsyncDisposable
+{
+    public required LocalPostgres Cluster { get; init; }
+    public required AppProcess App { get; init; }
+    public required string Root { get; init; }
+
+    public static async Task<BenchStack> StartAsync(IDictionary<string, string>? settings = null)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "wh-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        var cluster = new LocalPostgres(Path.Combine(root, "pg"));
+        await cluster.StartAsync();
+        var app = await AppProcess.StartAsync(cluster.ConnectionString, settings ?? new Dictionary<string, string> { ["Webhooks:Workers:Enabled"] = "false" });
+        return new BenchStack { Cluster = cluster, App = app, Root = root };
+    }
+
+    /// <summary>An event type with a five-property schema, a partner, and <paramref name="subscriptions"/> subscriptions to it.</summary>
+    public async Task<(string Type, string IngestKey)> SeedAsync(int subscriptions, string url)
+    {
+        var admin = App.Client();
+        var type = "bench.order" + Guid.NewGuid().ToString("N")[..6];
+        var schema = JsonNode.Parse("""
+            {"type":"object","required":["orderId","amount","currency","customer","lines"],
+             "properties":{"orderId":{"type":"string"},"amount":{"type":"number","minimum":0},"currency":{"type":"string","minLength":3,"maxLength":3},
+                           "customer":{"type":"object","required":["id"],"properties":{"id":{"type":"string"},"email":{"type":"string"}}},
+                           "lines":{"type":"array","items":{"type":"object","required":["sku","qty"]}}}}
+            """);
+        (await admin.PostAsJsonAsync("/api/v1/event-types", new { name = type, schema })).EnsureSuccessStatusCode();
+        var partner = await (await admin.PostAsJsonAsync("/api/v1/partners", new { name = "bench" })).Content.ReadFromJsonAsync<JsonObject>();
+        for (var i = 0; i < subscriptions; i++)
+            (await admin.PostAsJsonAsync("/api/v1/subscriptions", new { partnerId = (string)partner!["id"]!, url = $"{url}?s={i}", eventTypes = new[] { type } }))
+                .EnsureSuccessStatusCode();
+        var key = await (await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "bench", scopes = new[] { "ingest" } })).Content.ReadFromJsonAsync<JsonObject>();
+        return (type, (string)key!["key"]!);
+    }
+
+    /// <summary>About 300 bytes of JSON, as a typical order event.</summary>
+    public static string Payload(int i) =>
+        $$"""{"orderId":"ord-{{i:D8}}","amount":{{i % 1000}}.95,"currency":"EUR","customer":{"id":"cus-{{i % 5000:D6}}","email":"buyer{{i % 5000}}@example.com"},"lines":[{"sku":"SKU-{{i % 97:D4}}","qty":2,"price":12.5},{"sku":"SKU-{{i % 89:D4}}","qty":1,"price":21.45}],"note":"benchmark event"}""";
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.DisposeAsync();
+        Cluster.Stop(immediate: true);
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}

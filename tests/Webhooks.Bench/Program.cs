@@ -1,0 +1,9 @@
+using Webhooks.Bench;
+
+// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|all] [--seconds N]
+var mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
+var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+
+await using var stack = await BenchStack.StartAsync();
+Console.WriteLine($"Webhooks benchmark on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
+if (mode is "ingest" or "all") await IngestBench.RunAsync(stack, TimeSpan.FromSeconds(seconds));

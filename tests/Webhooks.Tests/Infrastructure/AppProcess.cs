@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+
+namespace Webhooks.Tests.Infrastructure;
+
+/// <summary>The app as a process of its own, the way it runs in production, on a free port of 127.0.0.1.</summary>
+public sealed class AppProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    private AppProcess(Process process, Uri address) => (_process, Address) = (process, address);
+
+    public Uri Address { get; }
+    public int Id => _process.Id;
+
+    public static async Task<AppProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
+    {
+        var port = FreePort();
+        var dll = Path.Combine(AppContext.BaseDirectory, "Webhooks.dll");
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ConnectionStrings__Webhooks"] = connectionString;
+        start.Environment["Webhooks__Bootstrap__AdminApiKey"] = TestCredentials.AdminKey;
+        start.Environment["Webhooks__Bootstrap__AdminPassword"] = TestCredentials.AdminPassword;
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[key.Replace(":", "__")] = value;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        await app.WaitUntilReadyAsync();
+        return app;
+    }
+
+    public HttpClient Client(string? apiKey = TestCredentials.AdminKey)
+    {
+        var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(30) };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        return client;
+    }
+
+    /// <summary>kill -9: no shutdown code runs.</summary>
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>SIGTERM, as an orchestrator stops an instance, then waits for the process to end.</summary>
+    public async Task StopAsync()
+    {
+        Process.Start("kill", ["-TERM", _process.Id.ToString()]).WaitForExit();
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"The app exited with code {_process.ExitCode} before it was ready.");
+            try
+            {
+                if ((await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("The app did not become ready within 60 seconds.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

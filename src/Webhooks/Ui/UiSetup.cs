@@ -13,6 +13,7 @@ public static class UiSetup
         builder.Services.AddRazorComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<UiQueries>();
+        builder.Services.AddScoped<DeadLetterActions>();
         builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, o =>
             o.Events.OnValidatePrincipal = async context =>
             {

@@ -12,7 +12,15 @@ public sealed record DeliverySearch(
     string? Status = null, Guid? SubscriptionId = null, Guid? PartnerId = null, string? EventType = null,
     int? StatusCode = null, DateTimeOffset? Since = null, DateTimeOffset? Until = null, Guid? EventId = null);
 
-public sealed record DeliveryListRow(DeliveryRecord Delivery, Guid PartnerId, string PartnerName, string EventType, string Url);
+/// <summary>A delivery with what a list shows beside it (a class with init members, so queries can still filter and sort on it).</summary>
+public sealed class DeliveryListRow
+{
+    public required DeliveryRecord Delivery { get; init; }
+    public Guid PartnerId { get; init; }
+    public required string PartnerName { get; init; }
+    public required string EventType { get; init; }
+    public required string Url { get; init; }
+}
 
 public sealed record SubscriptionListRow(Subscription Subscription, string PartnerName);
 
@@ -38,7 +46,7 @@ public sealed class UiQueries(WebhooksDb db)
         if (search.Since is { } since) rows = rows.Where(r => r.d.CreatedAt >= since);
         if (search.Until is { } until) rows = rows.Where(r => r.d.CreatedAt < until);
         if (search.EventId is { } eventId) rows = rows.Where(r => r.d.EventId == eventId);
-        return rows.Select(r => new DeliveryListRow(r.d, r.s.PartnerId, r.p.Name, r.e.Type, r.s.Url));
+        return rows.Select(r => new DeliveryListRow { Delivery = r.d, PartnerId = r.s.PartnerId, PartnerName = r.p.Name, EventType = r.e.Type, Url = r.s.Url });
     }
 
     public async Task<(List<DeliveryListRow> Rows, string? Next)> DeliveryPageAsync(DeliverySearch search, Caller caller, Guid? after)

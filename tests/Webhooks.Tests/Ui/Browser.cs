@@ -17,6 +17,7 @@ public sealed class Browser(WebhooksApp app)
 
     public HttpStatusCode LastStatus { get; private set; }
     public string? LastLocation { get; private set; }
+    public string LastHtml { get; private set; } = "";
 
     public static async Task<Browser> SignedIn(WebhooksApp app, string username = "admin", string password = WebhooksApp.AdminPassword)
     {
@@ -90,6 +91,7 @@ public sealed class Browser(WebhooksApp app)
             response = await _client.GetAsync(url);
         }
         var html = await response.Content.ReadAsStringAsync();
+        LastHtml = url + " " + html;
         var context = BrowsingContext.New(Configuration.Default);
         var absolute = url.StartsWith("http") ? url : "http://localhost" + url;
         return await context.OpenAsync(r => r.Content(html).Address(absolute).Status(response.StatusCode));

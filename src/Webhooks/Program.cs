@@ -7,15 +7,21 @@ using Webhooks.EventTypes;
 using Webhooks.Ingest;
 using Webhooks.Observability;
 using Webhooks.Partners;
+using Webhooks.Retention;
 using Webhooks.Stats;
 using Webhooks.Subscriptions;
 using Webhooks.Ui;
+
+if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
 
 // Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
 AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(100));
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddTelemetry();
 builder.AddDatabase();
+builder.AddRetention();
+builder.AddBootstrapChecks();
 builder.AddWebhooksAuth();
 builder.AddEventTypes();
 builder.AddPartners();
@@ -54,6 +60,12 @@ app.MapIngestEndpoints();
 app.MapEventEndpoints();
 app.MapStatsEndpoints();
 app.MapUi();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var url in app.Urls)
+        app.Logger.LogInformation("Webhooks is ready: open {Url}/ in a browser, the API is at {Url}/api/v1, its reference at {Url}/api-docs", url, url, url);
+});
 
 app.Run();
 

@@ -45,6 +45,15 @@ public sealed class BenchStack : IAsyncDisposable
     public static string Payload(int i) =>
         $$"""{"orderId":"ord-{{i:D8}}","amount":{{i % 1000}}.95,"currency":"EUR","customer":{"id":"cus-{{i % 5000:D6}}","email":"buyer{{i % 5000}}@example.com"},"lines":[{"sku":"SKU-{{i % 97:D4}}","qty":2,"price":12.5},{"sku":"SKU-{{i % 89:D4}}","qty":1,"price":21.45}],"note":"benchmark event"}""";
 
+    /// <summary>Transactions committed in the app's database so far.</summary>
+    public async Task<long> CommitsAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.DisposeAsync();

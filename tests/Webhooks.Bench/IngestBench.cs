@@ -17,11 +17,43 @@ public static class IngestBench
         using var client = LoadClient(stack, key, Connections);
 
         await SinglesAsync(client, type, TimeSpan.FromSeconds(3)); // warm-up: JIT, pools, caches
+        var cpu = Cpu(stack);
+        var commits = await stack.CommitsAsync();
         var (accepted, failed, latencies) = await SinglesAsync(client, type, duration);
-        Console.WriteLine($"ingest, single events: {accepted / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; latency {latencies.Summary()}");
+        var perCommit = accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits);
+        Console.WriteLine($"ingest, single events: {accepted / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; " +
+            $"latency {latencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
 
+        cpu = Cpu(stack);
         var (batchEvents, batchFailed, batchLatencies) = await BatchesAsync(client, type, duration);
-        Console.WriteLine($"ingest, batches of 500: {batchEvents / duration.TotalSeconds:F0} events/s accepted ({batchFailed} failed batches), {BatchConnections} connections; batch latency {batchLatencies.Summary()}");
+        Console.WriteLine($"ingest, batches of 500: {batchEvents / duration.TotalSeconds:F0} events/s accepted ({batchFailed} failed batches), {BatchConnections} connections; " +
+            $"batch latency {batchLatencies.Summary()}; CPU per event: {PerEvent(stack, cpu, batchEvents)}");
+    }
+
+    /// <summary>GET /healthz from as many connections: what the framework and the machine cost per request.</summary>
+    public static async Task BaselineAsync(BenchStack stack, TimeSpan duration)
+    {
+        using var client = LoadClient(stack, "none", Connections);
+        long done = 0;
+        var stop = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = Cpu(stack);
+        await Task.WhenAll(Enumerable.Range(0, Connections).Select(_ => Task.Run(async () =>
+        {
+            while (stop.Elapsed < duration)
+            {
+                using var response = await client.GetAsync("/healthz");
+                Interlocked.Increment(ref done);
+            }
+        })));
+        Console.WriteLine($"baseline GET /healthz: {done / duration.TotalSeconds:F0} requests/s; CPU per request: {PerEvent(stack, cpu, done)}");
+    }
+
+    private static (double App, double Postgres) Cpu(BenchStack stack) => (CpuTime.Of(stack.App.Id), CpuTime.OfPostgres(stack.Cluster.DataDirectory));
+
+    private static string PerEvent(BenchStack stack, (double App, double Postgres) before, long events)
+    {
+        var (app, postgres) = Cpu(stack);
+        return $"app {(app - before.App) * 1e6 / Math.Max(1, events):F0} µs, PostgreSQL {(postgres - before.Postgres) * 1e6 / Math.Max(1, events):F0} µs";
     }
 
     public static HttpClient LoadClient(BenchStack stack, string key, int connections)

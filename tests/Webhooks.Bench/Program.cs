@@ -6,4 +6,5 @@ var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).Fi
 
 await using var stack = await BenchStack.StartAsync();
 Console.WriteLine($"Webhooks benchmark on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
+if (mode is "baseline") await IngestBench.BaselineAsync(stack, TimeSpan.FromSeconds(seconds));
 if (mode is "ingest" or "all") await IngestBench.RunAsync(stack, TimeSpan.FromSeconds(seconds));

@@ -35,6 +35,8 @@ public static partial class DatabaseSetup
         // Fail fast when the database is away, so callers get a 503 in seconds rather than a hang.
         if (!TimeoutKey().IsMatch(connectionString)) connectionString += ";Timeout=3";
         if (!CommandTimeoutKey().IsMatch(connectionString)) connectionString += ";Command Timeout=30";
+        // The hot statements (ingest's insert, the delivery claim) are planned once per connection, not per call.
+        if (!AutoPrepareKey().IsMatch(connectionString)) connectionString += ";Max Auto Prepare=50";
 
         var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "webhooks" }.Build();
         builder.Services.AddSingleton(dataSource);
@@ -52,6 +54,9 @@ public static partial class DatabaseSetup
 
     [GeneratedRegex(@"(^|;)\s*command\s*timeout\s*=", RegexOptions.IgnoreCase)]
     private static partial Regex CommandTimeoutKey();
+
+    [GeneratedRegex(@"(^|;)\s*max\s*auto\s*prepare\s*=", RegexOptions.IgnoreCase)]
+    private static partial Regex AutoPrepareKey();
 }
 
 /// <summary>Stops the private cluster when the app stops; registered first, so it stops last.</summary>

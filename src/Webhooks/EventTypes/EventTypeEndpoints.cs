@@ -10,13 +10,13 @@ public static class EventTypeEndpoints
 {
     public static RouteGroupBuilder MapEventTypeEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/event-types").WithTags("Event types").RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapPost("/", Create);
+        var group = routes.MapGroup("/api/v1/event-types").WithTags("Event types");
+        group.MapPost("/", Create).RequireAuthorization(AuthSetup.AdminPolicy);
         // Every key may read the catalogue: partners choose filters from it, producers check what to send.
         group.MapGet("/", List).RequireAuthorization();
         group.MapGet("/{name}", Get).RequireAuthorization();
-        group.MapPut("/{name}", Update);
-        group.MapDelete("/{name}", Archive);
+        group.MapPut("/{name}", Update).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapDelete("/{name}", Archive).RequireAuthorization(AuthSetup.AdminPolicy);
         return group;
     }
 
@@ -33,11 +33,18 @@ public static class EventTypeEndpoints
     {
         var page = PageRequest.Parse(limit, cursor, out var errors);
         if (errors.Count > 0) return Problems.Validation(errors);
-        var query = db.EventTypes.AsNoTracking().Include(t => t.Versions.Where(v => v.Version == t.CurrentVersion)).AsQueryable();
+        var query = db.EventTypes.AsNoTracking();
         if (includeArchived != true) query = query.Where(t => t.ArchivedAt == null);
-        if (page.After is { } after) query = query.Where(t => string.Compare(t.Name, after) > 0);
-        var rows = await query.OrderBy(t => t.Name).Take(page.Limit + 1).ToListAsync();
-        return TypedResults.Ok(page.ToPage(rows, t => t.Name, t => EventTypeResponse.From(t, withHistory: false)));
+        // Byte order ("C" collation), the same on every database whatever its locale, so cursors stay stable.
+        if (page.After is { } after) query = query.Where(t => string.Compare(EF.Functions.Collate(t.Name, "C"), after) > 0);
+        var rows = await query.OrderBy(t => EF.Functions.Collate(t.Name, "C")).Take(page.Limit + 1)
+            .Join(db.EventTypeVersions, t => new { t.Name, Version = t.CurrentVersion }, v => new { Name = v.EventType, v.Version }, (t, v) => new { Type = t, Current = v })
+            .ToListAsync();
+        return TypedResults.Ok(page.ToPage(rows.OrderBy(r => r.Type.Name, StringComparer.Ordinal).ToList(), r => r.Type.Name, r =>
+        {
+            r.Type.Versions = [r.Current];
+            return EventTypeResponse.From(r.Type, withHistory: false);
+        }));
     }
 
     private static async Task<Results<Ok<EventTypeResponse>, ProblemHttpResult>> Get(string name, EventTypeService service)

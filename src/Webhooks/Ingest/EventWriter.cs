@@ -25,17 +25,21 @@ public sealed record KeyConflict : WriteOutcome;
 public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOptions> options, WebhooksMetrics metrics, ILogger<EventWriter> logger)
     : BackgroundService
 {
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(50_000)
+    private readonly Channel<Pending[]> _queue = Channel.CreateBounded<Pending[]>(new BoundedChannelOptions(10_000)
     {
         SingleReader = false,
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    public async Task<WriteOutcome> WriteAsync(NewEvent newEvent, CancellationToken cancellationToken)
+    public async Task<WriteOutcome> WriteAsync(NewEvent newEvent, CancellationToken cancellationToken) =>
+        (await WriteAsync([newEvent], cancellationToken))[0];
+
+    /// <summary>Writes the events together, in one commit unless there are more than MaxEventsPerCommit.</summary>
+    public async Task<WriteOutcome[]> WriteAsync(IReadOnlyList<NewEvent> events, CancellationToken cancellationToken)
     {
-        var pending = new Pending(newEvent);
+        var pending = events.Select(e => new Pending(e)).ToArray();
         await _queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Outcome.Task;
+        return await Task.WhenAll(pending.Select(p => p.Outcome.Task));
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -54,7 +58,7 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
             batch.Clear();
-            while (batch.Count < options.Value.MaxEventsPerCommit && _queue.Reader.TryRead(out var pending)) batch.Add(pending);
+            while (batch.Count < options.Value.MaxEventsPerCommit && _queue.Reader.TryRead(out var request)) batch.AddRange(request);
             if (batch.Count == 0) continue;
             try
             {

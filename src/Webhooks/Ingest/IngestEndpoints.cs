@@ -65,17 +65,18 @@ public static class IngestEndpoints
 
             var caller = context.Caller();
             var results = new object[events.GetArrayLength()];
-            var writes = new List<(int Index, Task<WriteOutcome> Outcome)>();
+            var accepted = new List<(int Index, NewEvent Event)>();
             var index = 0;
             foreach (var item in events.EnumerateArray())
             {
                 var (newEvent, rejected) = await intake.CheckAsync(item, caller, null, null, context.RequestAborted);
-                if (rejected is not null) results[index] = new { error = (object)rejected };  // as object: the runtime type's members (errors) are written too
-                else writes.Add((index, writer.WriteAsync(newEvent!, context.RequestAborted)));
+                if (rejected is not null) results[index] = new { error = (object)rejected }; // as object: the runtime type's members (errors) are written too
+                else accepted.Add((index, newEvent!));
                 index++;
             }
-            foreach (var (i, outcome) in writes)
-                results[i] = await outcome is Written w ? new EventAccepted(w.Id, w.Type, w.CreatedAt, w.Deliveries) : throw new InvalidOperationException();
+            var outcomes = accepted.Count == 0 ? [] : await writer.WriteAsync(accepted.Select(a => a.Event).ToList(), context.RequestAborted);
+            for (var i = 0; i < accepted.Count; i++)
+                results[accepted[i].Index] = outcomes[i] is Written w ? new EventAccepted(w.Id, w.Type, w.CreatedAt, w.Deliveries) : throw new InvalidOperationException();
             return TypedResults.Ok(new BatchResults(results));
         }
     }

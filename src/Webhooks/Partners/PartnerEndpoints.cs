@@ -16,13 +16,14 @@ public static class PartnerEndpoints
 {
     public static RouteGroupBuilder MapPartnerEndpoints(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/v1/partners").WithTags("Partners").RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapPost("/", Create);
-        group.MapGet("/", List);
+        var group = routes.MapGroup("/api/v1/partners").WithTags("Partners");
+        group.MapPost("/", Create).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapGet("/", List).RequireAuthorization(AuthSetup.AdminPolicy);
+        // A partner key reads its own partner; Get hides the others.
         group.MapGet("/{id:guid}", Get).RequireAuthorization(AuthSetup.PartnerPolicy);
-        group.MapDelete("/{id:guid}", Delete);
-        group.MapPost("/{id:guid}/api-keys", ApiKeyEndpoints.CreateForPartner);
-        group.MapGet("/{id:guid}/api-keys", ApiKeyEndpoints.ListForPartner);
+        group.MapDelete("/{id:guid}", Delete).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapPost("/{id:guid}/api-keys", ApiKeyEndpoints.CreateForPartner).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapGet("/{id:guid}/api-keys", ApiKeyEndpoints.ListForPartner).RequireAuthorization(AuthSetup.AdminPolicy);
         return group;
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Ui;
@@ -125,5 +126,23 @@ public sealed class AdminPageTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         Assert.Contains("pending", detail.QuerySelector("tbody .badge")!.TextContent);
         var none = await browser.Open($"/events?type={type}&since=2001-01-01T00:00&until=2001-01-02T00:00");
         Assert.NotNull(none.QuerySelector(".empty"));
+    }
+
+    [Fact]
+    public async Task Long_lists_page_with_a_link_that_keeps_the_filters()
+    {
+        var type = await app.Client().CreateEventType();
+        var events = Enumerable.Range(0, 27).Select(i => new { type, payload = new { orderId = "o-" + i, amount = i } }).ToArray();
+        await app.Client().PostAsJsonAsync("/api/v1/events/batch", new { events }).Expect(HttpStatusCode.OK);
+        var browser = await Browser.SignedIn(app);
+
+        var first = await browser.Open($"/events?type={type}");
+        Assert.Equal(25, first.QuerySelectorAll("tbody tr").Length);
+        var next = first.QuerySelector("a[rel=next]")!.GetAttribute("href")!;
+        Assert.Contains($"type={type}", next);
+        var second = await browser.Open(next);
+        Assert.Equal(2, second.QuerySelectorAll("tbody tr").Length);
+        Assert.Null(second.QuerySelector("a[rel=next]"));
+        Assert.Empty(first.QuerySelectorAll("tbody td:first-child").Select(td => td.TextContent).Intersect(second.QuerySelectorAll("tbody td:first-child").Select(td => td.TextContent)));
     }
 }

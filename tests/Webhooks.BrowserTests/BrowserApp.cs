@@ -21,14 +21,13 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
 
     public BrowserApp() => UseKestrel(0);
 
-    protected override Dictionary<string, string?> Settings => new(base.Settings)
+    /// <summary>Eight attempts a second apart (every entry of the schedule is overridden: configuration arrays merge by index).</summary>
+    protected override Dictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
     {
         ["Webhooks:Workers:Enabled"] = "true",
         ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
         ["Webhooks:Delivery:Timeout"] = "00:00:05",
-        ["Webhooks:Delivery:RetrySchedule:0"] = "00:00:01",
-        ["Webhooks:Delivery:RetrySchedule:1"] = "00:00:01",
-    };
+    }.Concat(Enumerable.Range(0, 7).Select(i => KeyValuePair.Create($"Webhooks:Delivery:RetrySchedule:{i}", (string?)"00:00:01"))).ToDictionary();
 
     public new async Task InitializeAsync()
     {

@@ -16,12 +16,21 @@ public static class IngestBench
         var (type, key) = await stack.SeedAsync(subscriptions: 3, url: "https://receiver.example/hook");
         using var client = LoadClient(stack, key, Connections);
 
-        await SinglesAsync(client, type, TimeSpan.FromSeconds(3)); // warm-up: JIT, pools, caches
+        await SinglesAsync(client, type, TimeSpan.FromSeconds(10)); // warm-up: JIT, pools, caches
+        if (Wrk.EnsureInstalled())
+        {
+            var wrkCpu = Cpu(stack);
+            var wrkCommits = await stack.CommitsAsync();
+            var result = Wrk.PostEvents(stack.App.Address, type, key, Connections, duration);
+            var wrkAccepted = (long)(result.RequestsPerSecond * duration.TotalSeconds) - result.Failed;
+            Console.WriteLine($"ingest, single events (wrk): {result.RequestsPerSecond:F0} requests/s ({result.Failed} not 202), {Connections} connections; " +
+                $"latency {result.Latency}; {wrkAccepted / (double)Math.Max(1, await stack.CommitsAsync() - wrkCommits):F1} events per commit; CPU per event: {PerEvent(stack, wrkCpu, wrkAccepted)}");
+        }
         var cpu = Cpu(stack);
         var commits = await stack.CommitsAsync();
         var (accepted, failed, latencies) = await SinglesAsync(client, type, duration);
         var perCommit = accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits);
-        Console.WriteLine($"ingest, single events: {accepted / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; " +
+        Console.WriteLine($"ingest, single events (HttpClient): {accepted / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; " +
             $"latency {latencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
 
         cpu = Cpu(stack);

@@ -22,6 +22,10 @@ public static class SchemaCompiler
 
     private static readonly JsonSchema MetaSchema = CompileUnchecked(SupportedKeywords.MetaSchema).GetAwaiter().GetResult();
 
+    // One validator for every call: JsonSchema.Validate builds a new one, with all its format validators, each time.
+    // It is stateless between calls, so sharing it across threads is safe.
+    private static readonly JsonSchemaValidator Validator = new(new JsonSchemaValidatorSettings());
+
     public static async Task<CompileResult> CompileAsync(string json)
     {
         JToken raw;
@@ -66,7 +70,7 @@ public static class SchemaCompiler
         try
         {
             using var reader = new JsonTextReader(new StringReader(json)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
-            found = schema.Validate(JToken.ReadFrom(reader));
+            found = Validator.Validate(JToken.ReadFrom(reader), schema, SchemaType.JsonSchema);
         }
         catch (RegexMatchTimeoutException)
         {

@@ -13,6 +13,8 @@ public sealed class IngestOptions
     /// <summary>How many commits may be in flight at once; each carries every event that arrived meanwhile.</summary>
     public int Writers { get; set; } = 2;
     public int MaxEventsPerCommit { get; set; } = 2000;
+    /// <summary>How long a writer waits for more events before it commits what it has; zero commits at once.</summary>
+    public TimeSpan CommitDelay { get; set; } = TimeSpan.FromMilliseconds(1);
 }
 
 internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
@@ -30,6 +32,8 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             errors.Add($"{IngestOptions.Section}:Writers must be between 1 and 32 (was {o.Writers}).");
         if (o.MaxEventsPerCommit is < 1 or > 50_000)
             errors.Add($"{IngestOptions.Section}:MaxEventsPerCommit must be between 1 and 50000 (was {o.MaxEventsPerCommit}).");
+        if (o.CommitDelay < TimeSpan.Zero || o.CommitDelay > TimeSpan.FromMilliseconds(100))
+            errors.Add($"{IngestOptions.Section}:CommitDelay must be between 00:00:00 and 00:00:00.1 (was {o.CommitDelay}).");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -10,25 +10,12 @@ namespace Webhooks.Tests.Ingest;
 public sealed class DatabaseOutageTests : IAsyncLifetime
 {
     private LocalPostgres _cluster = null!;
-    private OutageApp _app = null!;
-
-    private sealed class OutageApp(string connectionString) : WebhooksApp
-    {
-        protected override Dictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["ConnectionStrings:Webhooks"] = connectionString;
-                return settings;
-            }
-        }
-    }
+    private ConfiguredApp _app = null!;
 
     public async Task InitializeAsync()
     {
         _cluster = await TestPostgres.StartPrivateClusterAsync();
-        _app = new OutageApp(_cluster.ConnectionString);
+        _app = new ConfiguredApp(new Dictionary<string, string?> { ["ConnectionStrings:Webhooks"] = _cluster.ConnectionString });
         await _app.InitializeAsync();
     }
 

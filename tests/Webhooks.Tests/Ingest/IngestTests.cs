@@ -200,4 +200,16 @@ public sealed class IngestTests(WebhooksApp app) : IClassFixture<WebhooksApp>
             .Expect(HttpStatusCode.UnprocessableEntity);
         Assert.Contains("$.payload.currency", problem["errors"]!.AsObject().Select(e => e.Key));
     }
+
+    [Fact]
+    public async Task Formats_in_a_schema_are_checked()
+    {
+        var type = await _admin.CreateEventType(schema: JsonNode.Parse("""{"type":"object","properties":{"at":{"type":"string","format":"date-time"},"mail":{"type":"string","format":"email"}}}"""));
+        var problem = await _admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { at = "yesterday", mail = "nobody" } })
+            .Expect(HttpStatusCode.UnprocessableEntity);
+        Assert.Contains("$.payload.at", problem["errors"]!.AsObject().Select(e => e.Key));
+        Assert.Contains("$.payload.mail", problem["errors"]!.AsObject().Select(e => e.Key));
+        await _admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { at = "2026-11-22T08:30:00Z", mail = "a@example.com" } })
+            .Expect(HttpStatusCode.Accepted);
+    }
 }

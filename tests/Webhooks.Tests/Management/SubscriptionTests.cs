@@ -104,7 +104,7 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
     [Fact]
     public async Task Plain_http_is_refused_unless_configured()
     {
-        await using var strict = new StrictApp();
+        await using var strict = new ConfiguredApp(new Dictionary<string, string?> { ["Webhooks:Delivery:AllowHttp"] = "false" });
         await strict.InitializeAsync();
         var admin = strict.Client();
         var type = await admin.CreateEventType();
@@ -115,23 +115,10 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         await admin.CreateSubscription(partner, "https://example.com/h", type);
     }
 
-    private sealed class StrictApp : WebhooksApp
-    {
-        protected override Dictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["Webhooks:Delivery:AllowHttp"] = "false";
-                return settings;
-            }
-        }
-    }
-
     [Fact]
     public async Task An_allow_listed_range_may_be_used()
     {
-        await using var local = new LocalNetworkApp();
+        await using var local = new ConfiguredApp(new Dictionary<string, string?> { ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8" });
         await local.InitializeAsync();
         var admin = local.Client();
         var type = await admin.CreateEventType();
@@ -139,19 +126,6 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         await admin.CreateSubscription(partner, "http://127.0.0.1:9999/hook", type);
         await admin.PostAsJsonAsync("/api/v1/subscriptions", new { partnerId = partner, url = "http://10.0.0.1/", eventTypes = new[] { type } })
             .Expect(HttpStatusCode.BadRequest);
-    }
-
-    private sealed class LocalNetworkApp : WebhooksApp
-    {
-        protected override Dictionary<string, string?> Settings
-        {
-            get
-            {
-                var settings = base.Settings;
-                settings["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8";
-                return settings;
-            }
-        }
     }
 
     [Fact]

@@ -14,6 +14,22 @@ public static class UiFormat
         catch (JsonException) { return json; }
     }
 
+    /// <summary>A replay's recorded filter as "subscriptionId 0193…, status dead", leaving out what was not set.</summary>
+    public static string FilterSummary(string? json)
+    {
+        try
+        {
+            var parts = JsonDocument.Parse(json ?? "{}").RootElement.EnumerateObject()
+                .Where(p => p.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined))
+                .Select(p => p.Value.ValueKind == JsonValueKind.Array
+                    ? $"{p.Value.GetArrayLength()} selected {p.Name}"
+                    : $"{p.Name} {p.Value}");
+            var text = string.Join(", ", parts);
+            return text.Length == 0 ? "everything" : text;
+        }
+        catch (JsonException) { return json ?? ""; }
+    }
+
     public static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0.#") + " %" : "no attempts yet";
 
     public static string Short(Guid id) => id.ToString()[..8];

@@ -23,12 +23,10 @@ public sealed class AdminPageTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         Assert.Contains("'id' is required", badExample.QuerySelector("#example-error")!.TextContent);
 
         var created = await browser.Submit(badExample, "create", new() { ["Form.Name"] = name, ["Form.Schema"] = """{"type":"object","required":["id"]}""", ["Form.Example"] = """{"id":"1"}""" });
-        Assert.True(created.QuerySelector("h1") is not null, browser.LastStatus + browser.LastHtml);
         Assert.Contains(name, created.QuerySelector("h1")!.TextContent);
         Assert.Contains("registered", created.QuerySelector(".notice")!.TextContent);
 
         var updated = await browser.Submit(created, "update", new() { ["Form.Schema"] = """{"type":"object"}""", ["Form.Example"] = "" });
-        Assert.True(updated.QuerySelector(".notice") is not null, updated.Body!.InnerHtml);
         Assert.Contains("version 2", updated.QuerySelector(".notice")!.TextContent);
         Assert.Equal(2, updated.QuerySelectorAll("details summary").Count(s => s.TextContent.StartsWith("v")));
         var list = await browser.Open("/event-types");
@@ -82,7 +80,6 @@ public sealed class AdminPageTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         var enabled = await browser.Submit(disabled, "enable", button: "button[value=discard]");
         Assert.Contains("paused deliveries are discarded", enabled.QuerySelector(".notice")!.TextContent);
         var rotated = await browser.Submit(enabled, "rotate");
-        Assert.True(rotated.QuerySelector("#signing-secret") is not null, browser.LastStatus + rotated.Body!.InnerHtml);
         Assert.StartsWith("whsec_", rotated.QuerySelector("#signing-secret")!.TextContent);
     }
 
@@ -120,7 +117,6 @@ public sealed class AdminPageTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         var byType = await browser.Open($"/events?type={type}");
         Assert.Single(byType.QuerySelectorAll("tbody tr"));
         var detail = await browser.Open($"/events?id={eventId}");
-        Assert.True(detail.QuerySelector("h1") is not null, browser.LastStatus + detail.Body!.InnerHtml);
         Assert.Contains(eventId.ToString(), detail.QuerySelector("h1")!.TextContent);
         Assert.Contains("\"orderId\": \"o-1\"", detail.QuerySelector("pre.json")!.TextContent);
         Assert.Contains("pending", detail.QuerySelector("tbody .badge")!.TextContent);

@@ -36,7 +36,7 @@ public sealed class Browser(WebhooksApp app)
     }
 
     /// <summary>Submits the form as a browser would: every field it holds, with the given values typed in.</summary>
-    public async Task<IDocument> Submit(IDocument page, string formSelector /* the form's @formname, or a CSS selector */, Dictionary<string, string>? values = null, string? button = null)
+    public async Task<IDocument> Submit(IDocument page, string formSelector /* the form's @formname, or a CSS selector */, Dictionary<string, string>? values = null, string? button = null, string? postTo = null)
     {
         var byName = System.Text.RegularExpressions.Regex.IsMatch(formSelector, @"^[\w-]+$");
         var form = (byName ? (page.QuerySelector($"input[name=_handler][value='{formSelector}']") as IHtmlInputElement)?.Form : page.QuerySelector(formSelector) as IHtmlFormElement)
@@ -73,6 +73,7 @@ public sealed class Browser(WebhooksApp app)
             fields.Add(new(name, value));
         }
         var action = string.IsNullOrEmpty(form.GetAttribute("action")) ? page.Url : new Uri(new Uri(page.Url), form.GetAttribute("action")!).ToString();
+        action = postTo ?? action;
         var response = await _client.PostAsync(action, new FormUrlEncodedContent(fields));
         return await Read(response, action);
     }

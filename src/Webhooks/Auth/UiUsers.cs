@@ -113,6 +113,14 @@ public sealed class UiUsers(WebhooksDb db, TimeProvider time)
         return null;
     }
 
+    /// <summary>Lifts a lock-out before it runs out (only one of that partner's users when partnerId is given).</summary>
+    public async Task<Failure?> UnlockAsync(Guid id, Guid? partnerId)
+    {
+        var unlocked = await db.UiUsers.Where(u => u.Id == id && u.PartnerId == partnerId)
+            .ExecuteUpdateAsync(u => u.SetProperty(x => x.LockedUntil, (DateTimeOffset?)null).SetProperty(x => x.FailedSignIns, 0));
+        return unlocked == 0 ? Failure.NotFound("The user") : null;
+    }
+
     public Task<List<UiUser>> ListAsync(Guid? partnerId) =>
         db.UiUsers.AsNoTracking().Where(u => u.PartnerId == partnerId).OrderBy(u => u.Username).ToListAsync();
 

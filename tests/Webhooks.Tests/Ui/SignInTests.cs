@@ -63,6 +63,11 @@ public sealed class SignInTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         var locked = await stranger.Submit(again, "signin", new() { ["Form.Username"] = username, ["Form.Password"] = "a-long-password-1" });
         Assert.Equal(HttpStatusCode.TooManyRequests, stranger.LastStatus);
         Assert.Contains("locked", locked.Body!.TextContent);
+
+        var admins = await admin.Open("/admins");
+        var unlock = admins.QuerySelector($"button[aria-label='Unlock admin {username}']")!.Closest("form")!.QuerySelector("input[name=_handler]")!.GetAttribute("value")!;
+        await admin.Submit(admins, unlock);
+        await Browser.SignedIn(app, username, "a-long-password-1");
     }
 
     [Fact]

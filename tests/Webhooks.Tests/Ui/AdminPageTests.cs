@@ -95,6 +95,9 @@ public sealed class AdminPageTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         var stats = await app.Client().GetAsync("/api/v1/stats").Expect(HttpStatusCode.OK);
         Assert.True((long)stats["dead"]! >= 1);
         Assert.Equal(24, stats["lastDay"]!.AsArray().Count);
+        Assert.Equal(0.0, (double)stats["successRate"]!); // every attempt in this class's database failed
+        var slow = Assert.Single(stats["slowestEndpoints"]!.AsArray(), e => (string)e!["url"]! == "https://example.com/dash");
+        Assert.Equal(42.0, (double)slow!["meanDurationMs"]!);
         await app.Client(apiKey: null).GetAsync("/api/v1/stats").Expect(HttpStatusCode.Unauthorized);
 
         var browser = await Browser.SignedIn(app);

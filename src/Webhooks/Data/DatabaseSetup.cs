@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -44,9 +46,26 @@ public static partial class DatabaseSetup
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<StartupTasks>();
 
-        builder.Services.AddDataProtection().SetApplicationName("Webhooks");
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("Webhooks");
+        // The key ring sits in the same database as the secrets it protects; a certificate keeps a database dump from opening them.
+        if (builder.Configuration["Webhooks:DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+            dataProtection.ProtectKeysWithCertificate(LoadCertificate(certificatePath, builder.Configuration["Webhooks:DataProtection:CertificatePassword"]));
         builder.Services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
             new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new DataProtectionKeyRepository(dataSource)));
+    }
+
+    private static X509Certificate2 LoadCertificate(string path, string? password)
+    {
+        try
+        {
+            var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+            return certificate.HasPrivateKey ? certificate
+                : throw new InvalidOperationException($"Webhooks:DataProtection:CertificatePath '{path}' has no private key.");
+        }
+        catch (CryptographicException e)
+        {
+            throw new InvalidOperationException($"Webhooks:DataProtection:CertificatePath '{path}' could not be loaded as a PKCS#12 file with Webhooks:DataProtection:CertificatePassword: {e.Message}", e);
+        }
     }
 
     [GeneratedRegex(@"(^|;)\s*timeout\s*=", RegexOptions.IgnoreCase)]

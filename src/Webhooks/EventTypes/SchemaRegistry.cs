@@ -15,7 +15,7 @@ public sealed class SchemaRegistry(NpgsqlDataSource dataSource, ILogger<SchemaRe
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, Lazy<Task<CompiledEventType?>>> _cache = new();
-    private (DateTime, long)? _lastSeen;
+    private (double, long)? _lastSeen;
 
     public Task<CompiledEventType?> GetAsync(string name)
     {
@@ -35,11 +35,12 @@ public sealed class SchemaRegistry(NpgsqlDataSource dataSource, ILogger<SchemaRe
         {
             try
             {
-                await using var command = dataSource.CreateCommand("SELECT coalesce(max(updated_at), '-infinity'), count(*) FROM event_types");
+                await using var command = dataSource.CreateCommand("SELECT coalesce(extract(epoch FROM max(updated_at)), 0)::float8, count(*) FROM event_types");
                 await using var reader = await command.ExecuteReaderAsync(stoppingToken);
                 await reader.ReadAsync(stoppingToken);
-                var seen = (reader.GetDateTime(0), reader.GetInt64(1));
-                if (_lastSeen is not null && _lastSeen != seen) _cache.Clear();
+                var seen = (reader.GetDouble(0), reader.GetInt64(1));
+                // The first poll clears too: schemas may have been loaded before it and changed since.
+                if (_lastSeen != seen) _cache.Clear();
                 _lastSeen = seen;
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)

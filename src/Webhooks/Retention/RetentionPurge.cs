@@ -9,8 +9,9 @@ public sealed record RetentionResult(bool Ran, long Events, long IdempotencyKeys
 
 /// <summary>
 /// Removes what has outlived its retention in small batches, each its own short transaction, so nothing
-/// holds a lock for long and autovacuum can reuse the space as it goes. Deliveries and attempts go with
-/// their event (ON DELETE CASCADE, through deliveries_event and the attempts (delivery_id, number) key).
+/// holds a lock for long and autovacuum can reuse the space as it goes. Deliveries go with their event in
+/// the same statement (through deliveries_event), attempts with their delivery (ON DELETE CASCADE, through
+/// the attempts (delivery_id, number) key).
 /// One instance at a time: the others find the advisory lock taken and skip the round.
 /// </summary>
 public sealed class RetentionPurge(
@@ -39,7 +40,9 @@ public sealed class RetentionPurge(
                   WHERE d.event_id = b.id
                     AND (d.status = 'pending' OR (d.status IN ('dead', 'paused') AND d.updated_at >= $5)))
         ), removed AS (
-            DELETE FROM events e USING doomed WHERE e.id = doomed.id RETURNING 1
+            DELETE FROM events e USING doomed WHERE e.id = doomed.id RETURNING e.id
+        ), removed_deliveries AS (
+            DELETE FROM deliveries d USING removed WHERE d.event_id = removed.id
         )
         SELECT (SELECT id FROM batch ORDER BY id DESC LIMIT 1), (SELECT count(*) FROM removed)
         """;

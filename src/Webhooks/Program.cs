@@ -15,7 +15,8 @@ using Webhooks.Ui;
 if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
 
 // Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
-AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(100));
+// A second, not less: the timeout holds for every Regex in the process, the framework's too, and a loaded machine must not trip those.
+AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromSeconds(1));
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
@@ -58,6 +59,7 @@ app.MapApiKeyEndpoints();
 app.MapSubscriptionEndpoints();
 app.MapIngestEndpoints();
 app.MapEventEndpoints();
+app.MapDeliveryEndpoints();
 app.MapStatsEndpoints();
 app.MapUi();
 

@@ -13,8 +13,18 @@ public sealed class DeliveryOptions
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromDays(1);
     public bool AllowHttp { get; set; }
     public string[] AllowedNetworks { get; set; } = [];
+    /// <summary>How fast a bulk replay feeds deliveries back into the queue, so live traffic keeps flowing.</summary>
+    public int ReplayPerSecond { get; set; } = 100;
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
     public IReadOnlyList<IPNetwork> AllowedRanges => field ??= AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToList();
+}
+
+/// <summary>When an endpoint's circuit opens: at least MinimumThroughput attempts in 30 seconds, 80 % of them failing; it stays open for BreakDuration.</summary>
+public sealed class CircuitBreakerOptions
+{
+    public int MinimumThroughput { get; set; } = 10;
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOptions>
@@ -30,6 +40,12 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add($"{DeliveryOptions.Section}:DisableAfter must be positive (was {o.DisableAfter}).");
         if (o.SecretOverlap < TimeSpan.Zero)
             errors.Add($"{DeliveryOptions.Section}:SecretOverlap must not be negative (was {o.SecretOverlap}).");
+        if (o.ReplayPerSecond is < 1 or > 100_000)
+            errors.Add($"{DeliveryOptions.Section}:ReplayPerSecond must be between 1 and 100000 (was {o.ReplayPerSecond}).");
+        if (o.CircuitBreaker.MinimumThroughput < 2)
+            errors.Add($"{DeliveryOptions.Section}:CircuitBreaker:MinimumThroughput must be at least 2 (was {o.CircuitBreaker.MinimumThroughput}).");
+        if (o.CircuitBreaker.BreakDuration < TimeSpan.FromMilliseconds(500) || o.CircuitBreaker.BreakDuration > TimeSpan.FromDays(1))
+            errors.Add($"{DeliveryOptions.Section}:CircuitBreaker:BreakDuration must be between 00:00:00.500 and 1.00:00:00 (was {o.CircuitBreaker.BreakDuration}).");
         foreach (var network in o.AllowedNetworks)
             if (!IPNetwork.TryParse(network, out _))
                 errors.Add($"{DeliveryOptions.Section}:AllowedNetworks has '{network}', which is not a CIDR range like 127.0.0.0/8.");

@@ -7,6 +7,8 @@ public sealed class DeliveryRecord
     public Guid SubscriptionId { get; set; }
     public required string Status { get; set; }
     public int AttemptCount { get; set; }
+    /// <summary>Attempts made before the last replay; those above it count against the retry schedule.</summary>
+    public int AttemptBase { get; set; }
     public DateTimeOffset NextAttemptAt { get; set; }
     public Guid? LeaseToken { get; set; }
     public string? LockedBy { get; set; }

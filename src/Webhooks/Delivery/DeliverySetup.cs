@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Webhooks.DeadLetters;
 
 namespace Webhooks.Delivery;
 
@@ -8,5 +9,25 @@ public static class DeliverySetup
     {
         builder.Services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<DeliveryOptions>, DeliveryOptionsValidator>();
+        builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+
+        builder.Services.AddSingleton<DeliveryQueue>();
+        builder.Services.AddSingleton<DeliverySender>();
+        builder.Services.AddSingleton<RetryPolicy>();
+        builder.Services.AddSingleton<EndpointGates>();
+        builder.Services.AddSingleton<SecretCache>();
+        builder.Services.AddSingleton<SubscriptionDisabler>();
+        builder.Services.AddSingleton<CompletionWriter>();
+        builder.Services.AddSingleton<DeliveryWakeup>();
+        builder.Services.AddSingleton<DeliveryWorker>();
+        builder.Services.AddScoped<ReplayService>();
+        builder.Services.AddScoped<TestDelivery>();
+
+        if (builder.Configuration.GetValue($"{WorkerOptions.Section}:Enabled", true))
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<DeliveryWorker>());
+            builder.Services.AddHostedService<DeliveryNotifications>();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -5,15 +6,35 @@ using System.Net.Sockets;
 
 namespace Webhooks.Tests.Infrastructure;
 
-/// <summary>The app as a process of its own, the way it runs in production, on a free port of 127.0.0.1.</summary>
+/// <summary>
+/// The app as a process of its own (<c>dotnet Webhooks.dll</c> from the test output), the way it runs in
+/// production, on a free port of 127.0.0.1; a test may kill it (SIGKILL) or stop it (SIGTERM).
+/// </summary>
 public sealed class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
 
     private AppProcess(Process process, Uri address) => (_process, Address) = (process, address);
 
     public Uri Address { get; }
     public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    /// <summary>The last lines the app wrote, for failure messages.</summary>
+    public string Output => string.Join('\n', _output.TakeLast(100));
+
+    /// <summary>Settings for delivery tests: quick timeouts and leases, 127.0.0.0/8 allowed, workers on.</summary>
+    public static Dictionary<string, string> DeliverySettings() => new()
+    {
+        ["Webhooks:Delivery:AllowHttp"] = "true",
+        ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+        ["Webhooks:Delivery:Timeout"] = "00:00:02",
+        ["Webhooks:Workers:Lease"] = "00:00:05",
+        ["Webhooks:Workers:PollInterval"] = "00:00:00.200",
+        ["Webhooks:Workers:Enabled"] = "true",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Webhooks"] = "Information",
+    };
 
     public static async Task<AppProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
     {
@@ -33,11 +54,11 @@ public sealed class AppProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment[key.Replace(":", "__")] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) app._output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) app._output.Enqueue(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var app = new AppProcess(process, new Uri($"http://127.0.0.1:{port}"));
         await app.WaitUntilReadyAsync();
         return app;
     }
@@ -49,8 +70,12 @@ public sealed class AppProcess : IAsyncDisposable
         return client;
     }
 
-    /// <summary>kill -9: no shutdown code runs.</summary>
-    public void Kill() => _process.Kill(entireProcessTree: true);
+    /// <summary>kill -9: no shutdown code runs. Returns once the process is gone.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
 
     /// <summary>SIGTERM, as an orchestrator stops an instance, then waits for the process to end.</summary>
     public async Task StopAsync()
@@ -72,7 +97,7 @@ public sealed class AppProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"The app exited with code {_process.ExitCode} before it was ready.");
+            if (_process.HasExited) throw new InvalidOperationException($"The app exited with code {_process.ExitCode} before it was ready:\n{Output}");
             try
             {
                 if ((await client.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK) return;
@@ -81,7 +106,7 @@ public sealed class AppProcess : IAsyncDisposable
             catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException("The app did not become ready within 60 seconds.");
+        throw new TimeoutException($"The app did not become ready within 60 seconds:\n{Output}");
     }
 
     private static int FreePort()

@@ -1,0 +1,90 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using NpgsqlTypes;
+using Webhooks.Auth;
+using Webhooks.Data;
+using Webhooks.Subscriptions;
+
+namespace Webhooks.Delivery;
+
+public sealed record TestDeliveryResult(Guid DeliveryId, Guid EventId, string EventType, AttemptResponse Attempt);
+
+/// <summary>
+/// Sends an event type's example to one subscription now, as a real event and delivery (so the attempt
+/// is recorded and visible like any other), without retries: it ends succeeded or dead.
+/// </summary>
+public sealed class TestDelivery(
+    WebhooksDb db, NpgsqlDataSource dataSource, DeliverySender sender, SecretCache secrets, DeliveryQueue queue,
+    SubscriptionDisabler disabler, IOptionsMonitor<DeliveryOptions> options, IOptionsMonitor<WorkerOptions> workers)
+{
+    public sealed record Problem(int Status, string Message);
+
+    /// <summary>The result, or a problem: 404 when the subscription is not the caller's, 422 when there is no example to send.</summary>
+    public async Task<(TestDeliveryResult? Result, Problem? Problem)> SendAsync(Guid subscriptionId, string? eventType, Caller caller, CancellationToken cancellationToken)
+    {
+        var subscription = await SubscriptionEndpoints.Find(db, subscriptionId, caller, tracked: false);
+        if (subscription is null) return (null, new(404, "The subscription was not found."));
+        var candidates = db.EventTypes.AsNoTracking().Where(t => t.ArchivedAt == null)
+            .Select(t => new { t.Name, Example = t.Versions.Where(v => v.Version == t.CurrentVersion).Select(v => v.Example).FirstOrDefault() });
+        var filters = subscription.EventTypes;
+        var types = eventType is null
+            ? await candidates.Where(t => t.Example != null).OrderBy(t => t.Name).Take(500).ToListAsync(cancellationToken)
+            : await candidates.Where(t => t.Name == eventType).ToListAsync(cancellationToken);
+        var chosen = types.FirstOrDefault(t => Matches(filters, t.Name));
+        if (chosen is null)
+            return (null, new(422, eventType is null
+                ? "No registered event type with an example matches this subscription's filters."
+                : $"'{eventType}' is not a registered event type that this subscription's filters match."));
+        if (chosen.Example is null) return (null, new(422, $"The event type '{chosen.Name}' has no example to send."));
+
+        var delivery = await CreateAsync(subscription, chosen.Name, chosen.Example, cancellationToken);
+        var attempt = (await sender.SendAsync(delivery, secrets.Unprotect(delivery.ProtectedSecrets), cancellationToken, throughBreaker: false))!;
+        var status = attempt.Succeeded ? DeliveryStatus.Succeeded : DeliveryStatus.Dead;
+        foreach (var (id, reason) in await queue.CompleteAsync([new Attempted(delivery, attempt, status, TimeSpan.Zero)], options.CurrentValue.DisableAfter, cancellationToken))
+            await disabler.DisableAsync(id, reason, cancellationToken);
+        var number = delivery.AttemptCount + 1;
+        return (new TestDeliveryResult(delivery.Id, delivery.EventId, chosen.Name, new AttemptResponse(
+            number, attempt.At, attempt.StatusCode, attempt.DurationMs, attempt.Error, attempt.ErrorKind,
+            System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(attempt.RequestHeaders),
+            attempt.ResponseHeaders is null ? null : System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(attempt.ResponseHeaders),
+            attempt.ResponseBody)), null);
+    }
+
+    private static bool Matches(string[] filters, string type) =>
+        filters.Any(f => f == "*" || f == type || (f.EndsWith(".*") && type.StartsWith(f[..^1], StringComparison.Ordinal)));
+
+    /// <summary>The event and its delivery, inserted already held by this request under a lease.</summary>
+    private async Task<ClaimedDelivery> CreateAsync(Subscription subscription, string type, string example, CancellationToken cancellationToken)
+    {
+        var eventId = Guid.CreateVersion7();
+        var deliveryId = Guid.CreateVersion7();
+        var token = Guid.CreateVersion7();
+        await using var command = dataSource.CreateCommand("""
+            WITH e AS (
+                INSERT INTO events (id, type, partner_id, payload, created_at) VALUES ($1, $2, $3, $4::json, now())
+                RETURNING id, created_at, payload::text
+            ), d AS (
+                INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, lease_token, locked_by, created_at, updated_at)
+                SELECT $5, e.id, $6, 'pending', now() + $7, $8, 'test', now(), now() FROM e
+            )
+            SELECT e.created_at, e.payload,
+                ARRAY(SELECT ss.protected_secret FROM subscription_secrets ss
+                      WHERE ss.subscription_id = $6 AND (ss.expires_at IS NULL OR ss.expires_at > now()) ORDER BY ss.id DESC)
+            FROM e
+            """);
+        command.Parameters.Add(new() { Value = eventId });
+        command.Parameters.Add(new() { Value = type });
+        command.Parameters.Add(new() { Value = subscription.PartnerId });
+        command.Parameters.Add(new() { Value = example });
+        command.Parameters.Add(new() { Value = deliveryId });
+        command.Parameters.Add(new() { Value = subscription.Id });
+        command.Parameters.Add(new() { Value = workers.CurrentValue.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
+        command.Parameters.Add(new() { Value = token });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new ClaimedDelivery(deliveryId, eventId, subscription.Id, token, 0, 0, type, reader.GetString(1),
+            reader.GetFieldValue<DateTimeOffset>(0), subscription.Url, subscription.Enabled, false,
+            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2));
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+
+namespace Webhooks.Delivery;
+
+/// <summary>How this instance's delivery workers claim and send.</summary>
+public sealed class WorkerOptions
+{
+    public const string Section = "Webhooks:Workers";
+
+    public bool Enabled { get; set; } = true;
+    /// <summary>Deliveries this instance holds at once (claimed, waiting for their endpoint, or in flight).</summary>
+    public int Concurrency { get; set; } = 512;
+    /// <summary>Rows claimed per statement.</summary>
+    public int BatchSize { get; set; } = 200;
+    public int MaxInFlightPerEndpoint { get; set; } = 32;
+    /// <summary>How often to look for due deliveries when no notification arrives (retries come due this way).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>How long a claim holds a delivery; renewed while it is held. Must exceed Webhooks:Delivery:Timeout.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+internal sealed class WorkerOptionsValidator(IOptions<DeliveryOptions> delivery) : IValidateOptions<WorkerOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WorkerOptions o)
+    {
+        var errors = new List<string>();
+        if (o.Concurrency is < 1 or > 10_000)
+            errors.Add($"{WorkerOptions.Section}:Concurrency must be between 1 and 10000 (was {o.Concurrency}).");
+        if (o.BatchSize is < 1 or > 1000)
+            errors.Add($"{WorkerOptions.Section}:BatchSize must be between 1 and 1000 (was {o.BatchSize}).");
+        if (o.MaxInFlightPerEndpoint is < 1 or > 1000)
+            errors.Add($"{WorkerOptions.Section}:MaxInFlightPerEndpoint must be between 1 and 1000 (was {o.MaxInFlightPerEndpoint}).");
+        if (o.PollInterval < TimeSpan.FromMilliseconds(10) || o.PollInterval > TimeSpan.FromMinutes(1))
+            errors.Add($"{WorkerOptions.Section}:PollInterval must be between 00:00:00.010 and 00:01:00 (was {o.PollInterval}).");
+        var minimum = delivery.Value.Timeout + TimeSpan.FromSeconds(2);
+        if (o.Lease < minimum || o.Lease > TimeSpan.FromHours(1))
+            errors.Add($"{WorkerOptions.Section}:Lease must be at least Webhooks:Delivery:Timeout plus 2 seconds ({minimum}) and at most 01:00:00 (was {o.Lease}).");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Webhooks.Bench;
+
+/// <summary>
+/// Delivery end to end: events posted to ingest, delivered by the app's workers to a receiver on
+/// 127.0.0.1 in this process. Throughput: a backlog of deliveries drained as fast as it goes.
+/// Latency: events offered at a steady 1,000/s, each timed from its 202 to its first arrival.
+/// </summary>
+public static class DeliveryBench
+{
+    public static readonly Dictionary<string, string> Settings = new()
+    {
+        ["Webhooks:Workers:Enabled"] = "true",
+        ["Webhooks:Delivery:AllowHttp"] = "true",
+        ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+        ["Logging:LogLevel:Default"] = "Warning",
+    };
+
+    public static async Task RunAsync(BenchStack stack, TimeSpan duration)
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await Throughput(stack, receiver, events: 10_000, subscriptions: 5);
+        await Latency(stack, receiver, perSecond: 1000, duration);
+        Console.WriteLine($"delivery: app peak memory (VmHWM) {PeakRssMb(stack.App.Id):F0} MB");
+    }
+
+    private static async Task Throughput(BenchStack stack, Receiver receiver, int events, int subscriptions)
+    {
+        var (type, key) = await stack.SeedAsync(subscriptions, receiver.Url);
+        using var ingest = stack.App.Client(key);
+        var total = events * subscriptions;
+        receiver.Reset();
+        var started = Stopwatch.GetTimestamp();
+        for (var sent = 0; sent < events; sent += 500)
+        {
+            var batch = Enumerable.Range(sent, Math.Min(500, events - sent)).Select(i => new { type, payload = JsonNode.Parse(BenchStack.Payload(i)) });
+            (await ingest.PostAsJsonAsync("/api/v1/events/batch", new { events = batch })).EnsureSuccessStatusCode();
+        }
+        var posted = Stopwatch.GetElapsedTime(started);
+        var deliveredWhilePosting = receiver.Unique;
+        var deadline = DateTime.UtcNow.AddMinutes(3);
+        while (receiver.Unique < total && DateTime.UtcNow < deadline) await Task.Delay(10);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var drain = elapsed - posted;
+        Console.WriteLine($"delivery throughput: {receiver.Unique}/{total} deliveries ({events} events x {subscriptions} subscriptions) in {elapsed.TotalSeconds:F1} s: " +
+                          $"{total / elapsed.TotalSeconds:F0}/s end to end including ingest; after ingest finished ({posted.TotalSeconds:F1} s), " +
+                          $"the remaining {total - deliveredWhilePosting} drained at {(total - deliveredWhilePosting) / drain.TotalSeconds:F0}/s; " +
+                          $"{receiver.Requests - receiver.Unique} repeats");
+    }
+
+    private static async Task Latency(BenchStack stack, Receiver receiver, int perSecond, TimeSpan duration)
+    {
+        var (type, key) = await stack.SeedAsync(1, receiver.Url);
+        using var ingest = stack.App.Client(key);
+        receiver.Reset();
+        var accepted = new ConcurrentDictionary<string, long>();
+        var total = (int)(perSecond * duration.TotalSeconds);
+        var started = Stopwatch.GetTimestamp();
+        var sends = new List<Task>(total);
+        for (var i = 0; i < total; i++)
+        {
+            var wait = started + (long)(i * (double)Stopwatch.Frequency / perSecond) - Stopwatch.GetTimestamp();
+            if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            var n = i;
+            sends.Add(Task.Run(async () =>
+            {
+                using var content = new StringContent($$"""{"type":"{{type}}","payload":{{BenchStack.Payload(n)}}}""", Encoding.UTF8, "application/json");
+                using var response = await ingest.PostAsync("/api/v1/events", content);
+                var at = Stopwatch.GetTimestamp();
+                response.EnsureSuccessStatusCode();
+                var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+                accepted[(string)body!["id"]!] = at;
+            }));
+        }
+        await Task.WhenAll(sends);
+        var offered = total / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (receiver.Unique < total && DateTime.UtcNow < deadline) await Task.Delay(10);
+        var latencies = new Latencies();
+        latencies.Add(accepted.Select(a => receiver.FirstArrival(a.Key + "?s=0") is { } arrived ? Math.Max(0, arrived - a.Value) : long.MaxValue / 2));
+        Console.WriteLine($"delivery latency, 202 to first attempt, {offered:F0} events/s offered for {duration.TotalSeconds:F0} s (1 subscription): " +
+                          $"{latencies.Summary()}; {receiver.Unique}/{total} arrived");
+    }
+
+    private static double PeakRssMb(int pid)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+        return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
+    }
+
+    /// <summary>A minimal webhook receiver: counts requests and remembers when each (webhook-id, subscription) first arrived.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        private ConcurrentDictionary<string, long> _first = new();
+        private int _requests;
+
+        private Receiver(WebApplication app) => _app = app;
+
+        public string Url { get; private set; } = "";
+        public int Unique => _first.Count;
+        public int Requests => Volatile.Read(ref _requests);
+        public long? FirstArrival(string key) => _first.TryGetValue(key, out var at) ? at : null;
+
+        public void Reset()
+        {
+            _first = new();
+            _requests = 0;
+        }
+
+        public static async Task<Receiver> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            var app = builder.Build();
+            var receiver = new Receiver(app);
+            app.MapPost("/hook", (HttpContext context) =>
+            {
+                var at = Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref receiver._requests);
+                receiver._first.TryAdd(context.Request.Headers["webhook-id"].ToString() + context.Request.QueryString.Value, at);
+                return Results.NoContent();
+            });
+            await app.StartAsync();
+            receiver.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/hook";
+            return receiver;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+    }
+}

@@ -60,5 +60,11 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         var ids = receiver.Received.Select(r => r.WebhookId).Distinct().ToList();
         Assert.Single(ids);
         Assert.Equal(200, receiver.Received.Last().Answered);
+
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send test event" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#test-attempt h3")).ToContainTextAsync("shipment.sent: HTTP 200");
+        await BrowserApp.Screenshot(page, "34-test-send");
+        Assert.Equal(2, receiver.Received.Select(r => r.WebhookId).Distinct().Count());
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Webhooks.Auth;
 using Webhooks.Common;
@@ -10,33 +9,32 @@ namespace Webhooks.Ui;
 
 /// <summary>
 /// Replays and discards dead deliveries chosen on the dead-letter page: some by id, or all that match the filters.
-/// Only deliveries the caller may see and that are dead are touched; each replay is recorded with who ran it.
+/// Replays go through <see cref="ReplayService"/> (same webhook-id, fresh retries, recorded with who ran them);
+/// only deliveries the caller may see and that are dead are touched.
 /// </summary>
-public sealed class DeadLetterActions(WebhooksDb db, UiQueries queries, TimeProvider time, ILogger<DeadLetterActions> logger)
+public sealed class DeadLetterActions(WebhooksDb db, UiQueries queries, ReplayService replays, TimeProvider time, ILogger<DeadLetterActions> logger)
 {
     public Task<int> CountAsync(DeliverySearch search, Caller caller, IReadOnlyCollection<Guid>? ids) => Matching(search, caller, ids).CountAsync();
 
     public async Task<int> ReplayAsync(DeliverySearch search, Caller caller, IReadOnlyCollection<Guid>? ids)
     {
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var count = await Requeue(Matching(search, caller, ids).Select(r => r.Delivery.Id));
-        await Audit(caller, new { search.SubscriptionId, search.PartnerId, search.EventType, search.StatusCode, search.Since, search.Until, status = DeliveryStatus.Dead, deliveryIds = ids }, count);
-        await transaction.CommitAsync();
+        if (ids is null && search.StatusCode is null)
+            return await replays.ReplayAsync(
+                new DeliveryFilter(DeliveryStatus.Dead, search.SubscriptionId, search.PartnerId, search.EventType, search.Since, search.Until), caller);
+        // A selection, or a filter the replay service does not know (the last status code): one replay per delivery.
+        var chosen = await Matching(search, caller, ids).OrderBy(r => r.Delivery.CreatedAt).Select(r => r.Delivery.Id).ToListAsync();
+        var count = 0;
+        foreach (var id in chosen)
+            if (await replays.ReplayOneAsync(id, caller) == ReplayOutcome.Replayed) count++;
         return count;
     }
 
-    public async Task<Failure?> ReplayOneAsync(Guid id, Caller caller)
+    public async Task<Failure?> ReplayOneAsync(Guid id, Caller caller) => await replays.ReplayOneAsync(id, caller) switch
     {
-        var row = await queries.DeliveryAsync(id, caller);
-        if (row is null) return Failure.NotFound("The delivery");
-        if (row.Delivery.Status is not (DeliveryStatus.Dead or DeliveryStatus.Succeeded))
-            return Failure.Conflict($"Only dead or succeeded deliveries can be replayed; this one is {row.Delivery.Status}.");
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var count = await Requeue(db.Deliveries.Where(d => d.Id == id && d.Status == row.Delivery.Status).Select(d => d.Id));
-        await Audit(caller, new { deliveryId = id }, count);
-        await transaction.CommitAsync();
-        return count == 0 ? Failure.Conflict("The delivery changed meanwhile; look again.") : null;
-    }
+        ReplayOutcome.Replayed => null,
+        ReplayOutcome.NotFound => Failure.NotFound("The delivery"),
+        _ => Failure.Conflict("Only dead or succeeded deliveries can be replayed; this one is neither (any more)."),
+    };
 
     public async Task<int> DiscardAsync(DeliverySearch search, Caller caller, IReadOnlyCollection<Guid>? ids)
     {
@@ -52,29 +50,5 @@ public sealed class DeadLetterActions(WebhooksDb db, UiQueries queries, TimeProv
     {
         var rows = queries.Deliveries(search with { Status = DeliveryStatus.Dead }, caller);
         return ids is null ? rows : rows.Where(r => ids.Contains(r.Delivery.Id));
-    }
-
-    private async Task<int> Requeue(IQueryable<Guid> ids)
-    {
-        var now = time.GetUtcNow();
-        return await db.Deliveries.Where(d => ids.Contains(d.Id) && (d.Status == DeliveryStatus.Dead || d.Status == DeliveryStatus.Succeeded))
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Pending)
-                .SetProperty(d => d.NextAttemptAt, now)
-                .SetProperty(d => d.LeaseToken, (Guid?)null)
-                .SetProperty(d => d.LockedBy, (string?)null)
-                .SetProperty(d => d.UpdatedAt, now));
-    }
-
-    private async Task Audit(Caller caller, object filter, int count)
-    {
-        db.Replays.Add(new Replay
-        {
-            Id = Guid.CreateVersion7(),
-            RequestedBy = caller.Name,
-            Filter = JsonSerializer.Serialize(filter, JsonSerializerOptions.Web),
-            Count = count,
-            CreatedAt = time.GetUtcNow(),
-        });
-        await db.SaveChangesAsync();
     }
 }

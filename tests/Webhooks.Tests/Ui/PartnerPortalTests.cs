@@ -104,9 +104,10 @@ public sealed class PartnerPortalTests(WebhooksApp app) : IClassFixture<Webhooks
         Assert.Contains("Replayed 3 deliveries", done.QuerySelector(".notice")!.TextContent);
         Assert.Equal(3, dead.Count(id => UiData.DeliveryStatus(app, id).Result == "pending"));
         Assert.Equal(3, dead.Count(id => UiData.DeliveryStatus(app, id).Result == "dead"));
+        // The status code is a filter the replay service does not take, so each delivery is replayed (and recorded) on its own.
         var history = done.QuerySelectorAll("section table tbody tr");
-        Assert.Single(history);
-        Assert.Contains(a.Username, history[0].TextContent);
+        Assert.Equal(3, history.Length);
+        Assert.All(history, row => Assert.Contains(a.Username, row.TextContent));
     }
 
     [Fact]

@@ -8,7 +8,9 @@ using Webhooks.Ingest;
 using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Retention;
+using Webhooks.Stats;
 using Webhooks.Subscriptions;
+using Webhooks.Ui;
 
 if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
 
@@ -23,9 +25,12 @@ builder.AddRetention();
 builder.AddBootstrapChecks();
 builder.AddWebhooksAuth();
 builder.AddEventTypes();
+builder.AddPartners();
 builder.AddSubscriptions();
 builder.AddDelivery();
 builder.AddIngest();
+builder.AddStats();
+builder.AddUi();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
@@ -39,6 +44,7 @@ app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseAntiforgery();
 
 app.MapHealthEndpoints();
 app.MapOpenApi();
@@ -54,6 +60,8 @@ app.MapSubscriptionEndpoints();
 app.MapIngestEndpoints();
 app.MapEventEndpoints();
 app.MapDeliveryEndpoints();
+app.MapStatsEndpoints();
+app.MapUi();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using Webhooks.Common;
 using Webhooks.Data;
 
@@ -25,31 +24,17 @@ public static class ApiKeyEndpoints
         return group;
     }
 
-    private static async Task<Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult>> Create(CreateApiKey request, WebhooksDb db, TimeProvider time)
-    {
-        string[] scopes = request.Scopes ?? [];
-        if (scopes.Length == 0 || scopes.Any(s => s is not (Scopes.Admin or Scopes.Ingest)))
-            return Problems.Validation("$.scopes", "scopes must list 'admin' and/or 'ingest'; partner keys are created under /api/v1/partners/{id}/api-keys.");
-        return await Issue(db, time, request.Name, scopes.Distinct().ToArray(), null);
-    }
+    private static async Task<Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult>> Create(CreateApiKey request, ApiKeyService keys) =>
+        Answer(await keys.IssueAsync(request.Name, request.Scopes));
 
     internal static async Task<Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult>> CreateForPartner(
-        Guid id, CreateApiKey? request, WebhooksDb db, TimeProvider time)
-    {
-        if (!await db.Partners.AnyAsync(p => p.Id == id && p.DeletedAt == null)) return Problems.NotFound("The partner");
-        return await Issue(db, time, request?.Name, [Scopes.Partner], id);
-    }
+        Guid id, CreateApiKey? request, ApiKeyService keys) =>
+        Answer(await keys.IssueForPartnerAsync(id, request?.Name));
 
-    private static async Task<Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult>> Issue(WebhooksDb db, TimeProvider time, string? name, string[] scopes, Guid? partnerId)
+    private static Results<Created<CreatedApiKey>, ValidationProblem, ProblemHttpResult> Answer(Outcome<CreatedApiKey> outcome)
     {
-        name = string.IsNullOrWhiteSpace(name) ? string.Join('+', scopes) + " key" : name.Trim();
-        if (name.Length > 200) return Problems.Validation("$.name", "name must be at most 200 characters.");
-        var key = ApiKeys.Generate();
-        var apiKey = ApiKeys.Create(key, name, scopes, partnerId, time.GetUtcNow());
-        db.ApiKeys.Add(apiKey);
-        await db.SaveChangesAsync();
-        return TypedResults.Created($"/api/v1/api-keys/{apiKey.Id}",
-            new CreatedApiKey(apiKey.Id, key, apiKey.Prefix, apiKey.Name, apiKey.Scopes, partnerId, apiKey.CreatedAt));
+        if (outcome.Failure is { } f) return f.Kind == FailureKind.Validation ? Problems.Validation(f) : Problems.From(f);
+        return TypedResults.Created($"/api/v1/api-keys/{outcome.Value!.Id}", outcome.Value);
     }
 
     private static async Task<Results<Ok<Page<ApiKeyResponse>>, ValidationProblem>> List(WebhooksDb db, int? limit, string? cursor) =>
@@ -67,13 +52,6 @@ public static class ApiKeyEndpoints
         return TypedResults.Ok(page.ToPage(rows, k => k.Id.ToString(), ApiKeyResponse.From));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, WebhooksDb db, TimeProvider time, IMemoryCache cache)
-    {
-        var key = await db.ApiKeys.FirstOrDefaultAsync(k => k.Id == id && k.RevokedAt == null);
-        if (key is null) return Problems.NotFound("The API key");
-        key.RevokedAt = time.GetUtcNow();
-        await db.SaveChangesAsync();
-        ApiKeyAuthentication.Forget(cache, key.Hash);
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(Guid id, ApiKeyService keys) =>
+        await keys.RevokeAsync(id) is { } failure ? Problems.From(failure) : TypedResults.NoContent();
 }

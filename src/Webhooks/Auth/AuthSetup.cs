@@ -15,6 +15,8 @@ public static class AuthSetup
     {
         builder.Services.AddMemoryCache();
         builder.Services.AddSingleton<Bootstrap>();
+        builder.Services.AddScoped<ApiKeyService>();
+        builder.Services.AddScoped<UiUsers>();
         builder.Services.AddAuthentication(Selector)
             .AddPolicyScheme(Selector, null, o => o.ForwardDefaultSelector = context =>
                 context.Request.Path.StartsWithSegments("/api") ? ApiKeyAuthentication.SchemeName : CookieAuthenticationDefaults.AuthenticationScheme)

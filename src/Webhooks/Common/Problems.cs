@@ -26,4 +26,16 @@ public static class Problems
         TypedResults.Problem(detail, statusCode: 400, title: title, type: TypeBase + code);
 
     public static string Type(string code) => TypeBase + code;
+
+    /// <summary>The problem details of a service failure other than a validation failure (those are <see cref="Validation(IDictionary{string, string[]}, string?)"/>).</summary>
+    public static ProblemHttpResult From(Failure failure) => failure.Kind switch
+    {
+        FailureKind.NotFound => TypedResults.Problem(failure.Detail, statusCode: 404, title: "Not found.", type: TypeBase + "not-found"),
+        FailureKind.Conflict => Conflict(failure.Detail),
+        FailureKind.Unprocessable => Unprocessable(failure.Code!, failure.Title!, failure.Detail,
+            new Dictionary<string, object?> { ["errors"] = failure.Errors }),
+        _ => TypedResults.Problem(failure.Detail, statusCode: 400, title: "The request is not valid.", type: TypeBase + "validation"),
+    };
+
+    public static ValidationProblem Validation(Failure failure) => Validation(failure.Errors.ToDictionary());
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Webhooks.Auth;
@@ -22,34 +21,11 @@ public static class EventTypeEndpoints
     }
 
     private static async Task<Results<Created<EventTypeResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateEventType request, WebhooksDb db, SchemaRegistry registry, TimeProvider time)
+        CreateEventType request, EventTypeService service)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (!EventTypeNames.IsValid(request.Name))
-            errors["$.name"] = ["name must be dot-separated segments of letters, digits, '_' and '-', like order.placed (at most 200 characters)."];
-        if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
-        if (errors.Count > 0) return Problems.Validation(errors);
-        if (await Compile(request.Schema, request.Example) is { } invalid) return invalid;
-        if (await db.EventTypes.AnyAsync(t => t.Name == request.Name))
-            return Problems.Conflict($"The event type '{request.Name}' exists already; PUT a new schema version to change it.");
-
-        var now = time.GetUtcNow();
-        var type = new EventType
-        {
-            Name = request.Name!,
-            Description = request.Description,
-            CurrentVersion = 1,
-            CreatedAt = now,
-            UpdatedAt = now,
-            Versions = [NewVersion(request.Name!, 1, request.Schema!.Value, request.Example, now)],
-        };
-        db.EventTypes.Add(type);
-        try { await db.SaveChangesAsync(); }
-        catch (DbUpdateException e) when (e.InnerException is Npgsql.PostgresException { SqlState: "23505" })
-        {
-            return Problems.Conflict($"The event type '{request.Name}' exists already; PUT a new schema version to change it.");
-        }
-        registry.Invalidate(type.Name);
+        var outcome = await service.CreateAsync(request.Name, request.Description, request.Schema, request.Example);
+        if (outcome.Failure is { } f) return f.Kind == FailureKind.Validation ? Problems.Validation(f) : Problems.From(f);
+        var type = outcome.Value!;
         return TypedResults.Created($"/api/v1/event-types/{type.Name}", EventTypeResponse.From(type, withHistory: true));
     }
 
@@ -71,66 +47,20 @@ public static class EventTypeEndpoints
         }));
     }
 
-    private static async Task<Results<Ok<EventTypeResponse>, ProblemHttpResult>> Get(string name, WebhooksDb db)
+    private static async Task<Results<Ok<EventTypeResponse>, ProblemHttpResult>> Get(string name, EventTypeService service)
     {
-        var type = await db.EventTypes.AsNoTracking().Include(t => t.Versions).FirstOrDefaultAsync(t => t.Name == name);
+        var type = await service.FindAsync(name);
         return type is null ? Problems.NotFound($"The event type '{name}'") : TypedResults.Ok(EventTypeResponse.From(type, withHistory: true));
     }
 
     private static async Task<Results<Ok<EventTypeResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        string name, UpdateEventType request, WebhooksDb db, SchemaRegistry registry, TimeProvider time)
+        string name, UpdateEventType request, EventTypeService service)
     {
-        if (request.Description?.Length > 1000) return Problems.Validation("$.description", "description must be at most 1000 characters.");
-        if (await Compile(request.Schema, request.Example) is { } invalid) return invalid;
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var type = await db.EventTypes.FromSql($"SELECT * FROM event_types WHERE name = {name} FOR UPDATE").FirstOrDefaultAsync();
-        if (type is null) return Problems.NotFound($"The event type '{name}'");
-        var now = time.GetUtcNow();
-        type.CurrentVersion++;
-        type.Description = request.Description ?? type.Description;
-        type.ArchivedAt = null;
-        type.UpdatedAt = now;
-        db.EventTypeVersions.Add(NewVersion(name, type.CurrentVersion, request.Schema!.Value, request.Example, now));
-        await db.SaveChangesAsync();
-        await transaction.CommitAsync();
-        registry.Invalidate(name);
-        await db.Entry(type).Collection(t => t.Versions).LoadAsync();
-        return TypedResults.Ok(EventTypeResponse.From(type, withHistory: true));
+        var outcome = await service.UpdateAsync(name, request.Description, request.Schema, request.Example);
+        if (outcome.Failure is { } f) return f.Kind == FailureKind.Validation ? Problems.Validation(f) : Problems.From(f);
+        return TypedResults.Ok(EventTypeResponse.From(outcome.Value!, withHistory: true));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Archive(string name, WebhooksDb db, SchemaRegistry registry, TimeProvider time)
-    {
-        var now = time.GetUtcNow();
-        var archived = await db.EventTypes.Where(t => t.Name == name && t.ArchivedAt == null)
-            .ExecuteUpdateAsync(u => u.SetProperty(t => t.ArchivedAt, now).SetProperty(t => t.UpdatedAt, now));
-        if (archived == 0 && !await db.EventTypes.AnyAsync(t => t.Name == name)) return Problems.NotFound($"The event type '{name}'");
-        registry.Invalidate(name);
-        return TypedResults.NoContent();
-    }
-
-    /// <summary>Compiles the schema and checks the example against it; a problem when either fails.</summary>
-    private static async Task<ProblemHttpResult?> Compile(JsonElement? schema, JsonElement? example)
-    {
-        if (schema is not { ValueKind: JsonValueKind.Object })
-            return Problems.Unprocessable("invalid-schema", "The schema is not valid.", "schema must be a JSON Schema object.",
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["$.schema"] = ["schema must be a JSON object."] } });
-        var compiled = await SchemaCompiler.CompileAsync(schema.Value.GetRawText());
-        if (compiled.Error is { } error)
-            return Problems.Unprocessable("invalid-schema", "The schema is not valid.", error,
-                new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["$.schema"] = [error] } });
-        if (example is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } e
-            && SchemaCompiler.Validate(compiled.Schema!, e.GetRawText()) is { Count: > 0 } failures)
-            return Problems.Unprocessable("invalid-example", "The example does not match the schema.", "example fails the schema.",
-                new Dictionary<string, object?> { ["errors"] = failures.ToDictionary(f => "$.example" + f.Key[1..], f => f.Value) });
-        return null;
-    }
-
-    private static EventTypeVersion NewVersion(string name, int version, JsonElement schema, JsonElement? example, DateTimeOffset now) => new()
-    {
-        EventType = name,
-        Version = version,
-        Schema = schema.GetRawText(),
-        Example = example is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } e ? e.GetRawText() : null,
-        CreatedAt = now,
-    };
+    private static async Task<Results<NoContent, ProblemHttpResult>> Archive(string name, EventTypeService service) =>
+        await service.ArchiveAsync(name) is { } failure ? Problems.From(failure) : TypedResults.NoContent();
 }

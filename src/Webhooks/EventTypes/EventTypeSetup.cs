@@ -6,5 +6,6 @@ public static class EventTypeSetup
     {
         builder.Services.AddSingleton<SchemaRegistry>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SchemaRegistry>());
+        builder.Services.AddScoped<EventTypeService>();
     }
 }

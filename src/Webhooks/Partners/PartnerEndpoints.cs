@@ -1,10 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
-using Webhooks.Delivery;
 
 namespace Webhooks.Partners;
 
@@ -29,15 +27,11 @@ public static class PartnerEndpoints
         return group;
     }
 
-    private static async Task<Results<Created<PartnerResponse>, ValidationProblem>> Create(CreatePartner request, WebhooksDb db, TimeProvider time)
+    private static async Task<Results<Created<PartnerResponse>, ValidationProblem>> Create(CreatePartner request, PartnerService partners)
     {
-        var name = request.Name?.Trim();
-        if (string.IsNullOrEmpty(name) || name.Length > 200)
-            return Problems.Validation("$.name", "name is required, at most 200 characters.");
-        var partner = new Partner { Id = Guid.CreateVersion7(), Name = name, CreatedAt = time.GetUtcNow() };
-        db.Partners.Add(partner);
-        await db.SaveChangesAsync();
-        return TypedResults.Created($"/api/v1/partners/{partner.Id}", PartnerResponse.From(partner));
+        var outcome = await partners.CreateAsync(request.Name);
+        if (outcome.Failure is { } f) return Problems.Validation(f);
+        return TypedResults.Created($"/api/v1/partners/{outcome.Value!.Id}", PartnerResponse.From(outcome.Value));
     }
 
     private static async Task<Results<Ok<Page<PartnerResponse>>, ValidationProblem>> List(WebhooksDb db, int? limit, string? cursor)
@@ -58,23 +52,6 @@ public static class PartnerEndpoints
     }
 
     /// <summary>Removes the partner: its keys are revoked, its subscriptions deleted and their unsent deliveries discarded.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, WebhooksDb db, TimeProvider time, IMemoryCache cache)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var partner = await db.Partners.FirstOrDefaultAsync(p => p.Id == id && p.DeletedAt == null);
-        if (partner is null) return Problems.NotFound("The partner");
-        var now = time.GetUtcNow();
-        partner.DeletedAt = now;
-        var keys = await db.ApiKeys.Where(k => k.PartnerId == id && k.RevokedAt == null).ToListAsync();
-        foreach (var key in keys) key.RevokedAt = now;
-        await db.SaveChangesAsync();
-        var subscriptions = db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null);
-        await db.Deliveries
-            .Where(d => subscriptions.Any(s => s.Id == d.SubscriptionId) && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused))
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, now));
-        await subscriptions.ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
-        await transaction.CommitAsync();
-        foreach (var key in keys) ApiKeyAuthentication.Forget(cache, key.Hash);
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, PartnerService partners) =>
+        await partners.DeleteAsync(id) is { } failure ? Problems.From(failure) : TypedResults.NoContent();
 }

@@ -1,10 +1,8 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
-using Webhooks.Delivery;
 
 namespace Webhooks.Subscriptions;
 
@@ -23,39 +21,11 @@ public static class SubscriptionEndpoints
     }
 
     private static async Task<Results<Created<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Create(
-        CreateSubscription request, HttpContext context, WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time)
+        CreateSubscription request, HttpContext context, SubscriptionService subscriptions)
     {
-        var caller = context.Caller();
-        var partnerId = request.PartnerId ?? caller.PartnerId;
-        var errors = new Dictionary<string, string[]>();
-        if (partnerId is null) errors["$.partnerId"] = ["partnerId is required."];
-        if (guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
-        SubscriptionRules.CheckFilters(request.EventTypes, errors);
-        SubscriptionRules.CheckHeaders(request.Headers, errors);
-        SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
-        if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
-        if (errors.Count > 0) return Problems.Validation(errors);
-        if (!caller.CanSee(partnerId!.Value) || !await db.Partners.AnyAsync(p => p.Id == partnerId && p.DeletedAt == null))
-            return Problems.NotFound("The partner");
-        if (await UnknownEventTypes(db, request.EventTypes!) is { Count: > 0 } unknown) return Problems.Validation(unknown);
-
-        var now = time.GetUtcNow();
-        var secret = SigningSecrets.Generate();
-        var subscription = new Subscription
-        {
-            Id = Guid.CreateVersion7(),
-            PartnerId = partnerId.Value,
-            Url = request.Url!,
-            EventTypes = request.EventTypes!.Distinct().ToArray(),
-            Description = request.Description,
-            Headers = request.Headers ?? [],
-            RateLimitPerSecond = request.RateLimitPerSecond,
-            CreatedAt = now,
-            UpdatedAt = now,
-            Secrets = [new() { ProtectedSecret = secrets.Protect(secret), CreatedAt = now }],
-        };
-        db.Subscriptions.Add(subscription);
-        await db.SaveChangesAsync();
+        var outcome = await subscriptions.CreateAsync(request, context.Caller());
+        if (outcome.Failure is { } f) return f.Kind == FailureKind.Validation ? Problems.Validation(f) : Problems.From(f);
+        var (subscription, secret) = outcome.Value!;
         return TypedResults.Created($"/api/v1/subscriptions/{subscription.Id}", SubscriptionResponse.From(subscription, secret));
     }
 
@@ -73,95 +43,31 @@ public static class SubscriptionEndpoints
         return TypedResults.Ok(page.ToPage(rows, s => s.Id.ToString(), s => SubscriptionResponse.From(s)));
     }
 
-    private static async Task<Results<Ok<SubscriptionResponse>, ProblemHttpResult>> Get(Guid id, HttpContext context, WebhooksDb db)
+    private static async Task<Results<Ok<SubscriptionResponse>, ProblemHttpResult>> Get(Guid id, HttpContext context, SubscriptionService subscriptions)
     {
-        var subscription = await Find(db, id, context.Caller(), tracked: false);
+        var subscription = await subscriptions.FindAsync(id, context.Caller());
         return subscription is null ? Problems.NotFound("The subscription") : TypedResults.Ok(SubscriptionResponse.From(subscription));
     }
 
     private static async Task<Results<Ok<SubscriptionResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid id, UpdateSubscription request, HttpContext context, WebhooksDb db, EndpointAddressGuard guard, TimeProvider time)
+        Guid id, UpdateSubscription request, HttpContext context, SubscriptionService subscriptions)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (request.Url is not null && guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
-        if (request.EventTypes is not null) SubscriptionRules.CheckFilters(request.EventTypes, errors);
-        SubscriptionRules.CheckHeaders(request.Headers, errors);
-        SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
-        if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
-        if (request.PausedDeliveries is not (null or "send" or "discard"))
-            errors["$.pausedDeliveries"] = ["pausedDeliveries must be 'send' or 'discard'."];
-        if (errors.Count > 0) return Problems.Validation(errors);
-        if (request.EventTypes is not null && await UnknownEventTypes(db, request.EventTypes) is { Count: > 0 } unknown)
-            return Problems.Validation(unknown);
-
-        var caller = context.Caller();
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var subscription = await Find(db, id, caller, tracked: true);
-        if (subscription is null) return Problems.NotFound("The subscription");
-        var now = time.GetUtcNow();
-        if (request.Url is not null) subscription.Url = request.Url;
-        if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
-        if (request.Description is not null) subscription.Description = request.Description;
-        if (request.Headers is not null) subscription.Headers = request.Headers;
-        if (request.RateLimitPerSecond is not null) subscription.RateLimitPerSecond = request.RateLimitPerSecond;
-        if (request.Enabled is { } enabled && enabled != subscription.Enabled)
-        {
-            if (enabled) SubscriptionState.Enable(subscription);
-            else SubscriptionState.Disable(subscription, $"Disabled by {caller.Name}.", now);
-        }
-        subscription.UpdatedAt = now;
-        await db.SaveChangesAsync();
-        await SubscriptionState.MoveDeliveries(db, subscription, request.PausedDeliveries, now);
-        await transaction.CommitAsync();
-        return TypedResults.Ok(SubscriptionResponse.From(subscription));
+        var outcome = await subscriptions.UpdateAsync(id, request, context.Caller());
+        if (outcome.Failure is { } f) return f.Kind == FailureKind.Validation ? Problems.Validation(f) : Problems.From(f);
+        return TypedResults.Ok(SubscriptionResponse.From(outcome.Value!));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, HttpContext context, WebhooksDb db, TimeProvider time)
-    {
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        var subscription = await Find(db, id, context.Caller(), tracked: true);
-        if (subscription is null) return Problems.NotFound("The subscription");
-        var now = time.GetUtcNow();
-        subscription.DeletedAt = now;
-        subscription.Enabled = false;
-        await db.SaveChangesAsync();
-        await db.Deliveries
-            .Where(d => d.SubscriptionId == id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused))
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, now));
-        await transaction.CommitAsync();
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, HttpContext context, SubscriptionService subscriptions) =>
+        await subscriptions.DeleteAsync(id, context.Caller()) is { } failure ? Problems.From(failure) : TypedResults.NoContent();
 
     /// <summary>A new secret signs from now on; the old one keeps signing alongside it for SecretOverlap.</summary>
-    private static async Task<Results<Ok<SubscriptionResponse>, ProblemHttpResult>> RotateSecret(
-        Guid id, HttpContext context, WebhooksDb db, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options)
+    private static async Task<Results<Ok<SubscriptionResponse>, ProblemHttpResult>> RotateSecret(Guid id, HttpContext context, SubscriptionService subscriptions)
     {
-        var subscription = await Find(db, id, context.Caller(), tracked: true);
-        if (subscription is null) return Problems.NotFound("The subscription");
-        var now = time.GetUtcNow();
-        var overlapEnd = now + options.Value.SecretOverlap;
-        foreach (var old in await db.SubscriptionSecrets.Where(s => s.SubscriptionId == id && (s.ExpiresAt == null || s.ExpiresAt > overlapEnd)).ToListAsync())
-            old.ExpiresAt = overlapEnd;
-        var secret = SigningSecrets.Generate();
-        db.SubscriptionSecrets.Add(new() { SubscriptionId = id, ProtectedSecret = secrets.Protect(secret), CreatedAt = now });
-        subscription.UpdatedAt = now;
-        await db.SaveChangesAsync();
-        return TypedResults.Ok(SubscriptionResponse.From(subscription, secret));
+        var outcome = await subscriptions.RotateSecretAsync(id, context.Caller());
+        if (outcome.Failure is { } f) return Problems.From(f);
+        return TypedResults.Ok(SubscriptionResponse.From(outcome.Value!.Subscription, outcome.Value.Secret));
     }
 
-    internal static Task<Subscription?> Find(WebhooksDb db, Guid id, Caller caller, bool tracked)
-    {
-        var query = tracked ? db.Subscriptions : db.Subscriptions.AsNoTracking();
-        return query.FirstOrDefaultAsync(s => s.Id == id && s.DeletedAt == null && (caller.IsAdmin || s.PartnerId == caller.PartnerId));
-    }
-
-    /// <summary>Exact names in the filters must be registered, live event types; 'prefix.*' filters may match types registered later.</summary>
-    private static async Task<Dictionary<string, string[]>> UnknownEventTypes(WebhooksDb db, string[] filters)
-    {
-        var exact = filters.Where(f => !f.EndsWith('*')).Distinct().ToArray();
-        var known = await db.EventTypes.Where(t => exact.Contains(t.Name) && t.ArchivedAt == null).Select(t => t.Name).ToListAsync();
-        return filters.Select((f, i) => (f, i))
-            .Where(x => !x.f.EndsWith('*') && !known.Contains(x.f))
-            .ToDictionary(x => $"$.eventTypes[{x.i}]", x => new[] { $"'{x.f}' is not a registered event type." });
-    }
+    /// <summary>Kept for callers outside this folder; see <see cref="SubscriptionService.Find"/>.</summary>
+    internal static Task<Subscription?> Find(WebhooksDb db, Guid id, Caller caller, bool tracked) => SubscriptionService.Find(db, id, caller, tracked);
 }

@@ -6,5 +6,6 @@ public static class SubscriptionSetup
     {
         builder.Services.AddSingleton<EndpointAddressGuard>();
         builder.Services.AddSingleton<SigningSecrets>();
+        builder.Services.AddScoped<SubscriptionService>();
     }
 }

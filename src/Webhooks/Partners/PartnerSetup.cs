@@ -1,0 +1,6 @@
+namespace Webhooks.Partners;
+
+public static class PartnerSetup
+{
+    public static void AddPartners(this IHostApplicationBuilder builder) => builder.Services.AddScoped<PartnerService>();
+}

@@ -1,0 +1,139 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Webhooks.Auth;
+using Webhooks.Common;
+using Webhooks.Data;
+using Webhooks.Delivery;
+
+namespace Webhooks.Subscriptions;
+
+/// <summary>The subscription and the signing secret that is shown this once.</summary>
+public sealed record SubscriptionWithSecret(Subscription Subscription, string Secret);
+
+/// <summary>Creates, changes and removes subscriptions for a caller, who sees only what it may; the API and the UI both use it.</summary>
+public sealed class SubscriptionService(
+    WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options)
+{
+    public async Task<Outcome<SubscriptionWithSecret>> CreateAsync(CreateSubscription request, Caller caller)
+    {
+        var partnerId = request.PartnerId ?? caller.PartnerId;
+        var errors = new Dictionary<string, string[]>();
+        if (partnerId is null) errors["$.partnerId"] = ["partnerId is required."];
+        if (guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
+        SubscriptionRules.CheckFilters(request.EventTypes, errors);
+        SubscriptionRules.CheckHeaders(request.Headers, errors);
+        SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
+        if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
+        if (errors.Count > 0) return Failure.Validation(errors);
+        if (!caller.CanSee(partnerId!.Value) || !await db.Partners.AnyAsync(p => p.Id == partnerId && p.DeletedAt == null))
+            return Failure.NotFound("The partner");
+        if (await UnknownEventTypes(request.EventTypes!) is { Count: > 0 } unknown) return Failure.Validation(unknown);
+
+        var now = time.GetUtcNow();
+        var secret = SigningSecrets.Generate();
+        var subscription = new Subscription
+        {
+            Id = Guid.CreateVersion7(),
+            PartnerId = partnerId.Value,
+            Url = request.Url!,
+            EventTypes = request.EventTypes!.Distinct().ToArray(),
+            Description = request.Description,
+            Headers = request.Headers ?? [],
+            RateLimitPerSecond = request.RateLimitPerSecond,
+            CreatedAt = now,
+            UpdatedAt = now,
+            Secrets = [new() { ProtectedSecret = secrets.Protect(secret), CreatedAt = now }],
+        };
+        db.Subscriptions.Add(subscription);
+        await db.SaveChangesAsync();
+        return new SubscriptionWithSecret(subscription, secret);
+    }
+
+    /// <summary>Changes the members that are not null; enabling sends (or discards) the deliveries paused meanwhile.</summary>
+    public async Task<Outcome<Subscription>> UpdateAsync(Guid id, UpdateSubscription request, Caller caller)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.Url is not null && guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
+        if (request.EventTypes is not null) SubscriptionRules.CheckFilters(request.EventTypes, errors);
+        SubscriptionRules.CheckHeaders(request.Headers, errors);
+        SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
+        if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
+        if (request.PausedDeliveries is not (null or "send" or "discard"))
+            errors["$.pausedDeliveries"] = ["pausedDeliveries must be 'send' or 'discard'."];
+        if (errors.Count > 0) return Failure.Validation(errors);
+        if (request.EventTypes is not null && await UnknownEventTypes(request.EventTypes) is { Count: > 0 } unknown)
+            return Failure.Validation(unknown);
+
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var subscription = await FindAsync(id, caller, tracked: true);
+        if (subscription is null) return Failure.NotFound("The subscription");
+        var now = time.GetUtcNow();
+        if (request.Url is not null) subscription.Url = request.Url;
+        if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
+        if (request.Description is not null) subscription.Description = request.Description;
+        if (request.Headers is not null) subscription.Headers = request.Headers;
+        if (request.RateLimitPerSecond is not null) subscription.RateLimitPerSecond = request.RateLimitPerSecond;
+        if (request.Enabled is { } enabled && enabled != subscription.Enabled)
+        {
+            if (enabled) SubscriptionState.Enable(subscription);
+            else SubscriptionState.Disable(subscription, $"Disabled by {caller.Name}.", now);
+        }
+        subscription.UpdatedAt = now;
+        await db.SaveChangesAsync();
+        await SubscriptionState.MoveDeliveries(db, subscription, request.PausedDeliveries, now);
+        await transaction.CommitAsync();
+        return subscription;
+    }
+
+    /// <summary>Removes the subscription and discards the deliveries it has not sent yet.</summary>
+    public async Task<Failure?> DeleteAsync(Guid id, Caller caller)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        var subscription = await FindAsync(id, caller, tracked: true);
+        if (subscription is null) return Failure.NotFound("The subscription");
+        var now = time.GetUtcNow();
+        subscription.DeletedAt = now;
+        subscription.Enabled = false;
+        await db.SaveChangesAsync();
+        await db.Deliveries
+            .Where(d => d.SubscriptionId == id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, now));
+        await transaction.CommitAsync();
+        return null;
+    }
+
+    /// <summary>A new secret signs from now on; the old one keeps signing alongside it for SecretOverlap.</summary>
+    public async Task<Outcome<SubscriptionWithSecret>> RotateSecretAsync(Guid id, Caller caller)
+    {
+        var subscription = await FindAsync(id, caller, tracked: true);
+        if (subscription is null) return Failure.NotFound("The subscription");
+        var now = time.GetUtcNow();
+        var overlapEnd = now + options.Value.SecretOverlap;
+        foreach (var old in await db.SubscriptionSecrets.Where(s => s.SubscriptionId == id && (s.ExpiresAt == null || s.ExpiresAt > overlapEnd)).ToListAsync())
+            old.ExpiresAt = overlapEnd;
+        var secret = SigningSecrets.Generate();
+        db.SubscriptionSecrets.Add(new() { SubscriptionId = id, ProtectedSecret = secrets.Protect(secret), CreatedAt = now });
+        subscription.UpdatedAt = now;
+        await db.SaveChangesAsync();
+        return new SubscriptionWithSecret(subscription, secret);
+    }
+
+    public Task<Subscription?> FindAsync(Guid id, Caller caller, bool tracked = false) => Find(db, id, caller, tracked);
+
+    /// <summary>A live subscription the caller may see, or null.</summary>
+    public static Task<Subscription?> Find(WebhooksDb db, Guid id, Caller caller, bool tracked)
+    {
+        var query = tracked ? db.Subscriptions : db.Subscriptions.AsNoTracking();
+        return query.FirstOrDefaultAsync(s => s.Id == id && s.DeletedAt == null && (caller.IsAdmin || s.PartnerId == caller.PartnerId));
+    }
+
+    /// <summary>Exact names in the filters must be registered, live event types; 'prefix.*' filters may match types registered later.</summary>
+    private async Task<Dictionary<string, string[]>> UnknownEventTypes(string[] filters)
+    {
+        var exact = filters.Where(f => !f.EndsWith('*')).Distinct().ToArray();
+        var known = await db.EventTypes.Where(t => exact.Contains(t.Name) && t.ArchivedAt == null).Select(t => t.Name).ToListAsync();
+        return filters.Select((f, i) => (f, i))
+            .Where(x => !x.f.EndsWith('*') && !known.Contains(x.f))
+            .ToDictionary(x => $"$.eventTypes[{x.i}]", x => new[] { $"'{x.f}' is not a registered event type." });
+    }
+}

@@ -1,0 +1,6 @@
+namespace Webhooks.Ui;
+
+public sealed class NameForm
+{
+    public string? Name { get; set; }
+}

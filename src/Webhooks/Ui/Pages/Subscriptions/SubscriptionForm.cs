@@ -1,0 +1,44 @@
+using Webhooks.Subscriptions;
+
+namespace Webhooks.Ui.Pages.Subscriptions;
+
+/// <summary>A subscription as typed in the form: filters and headers as text, the rate limit as a number or blank.</summary>
+public sealed class SubscriptionForm
+{
+    public Guid? PartnerId { get; set; }
+    public string? Url { get; set; }
+    public string? EventTypes { get; set; }
+    public string? Description { get; set; }
+    public string? Headers { get; set; }
+    public string? RateLimit { get; set; }
+
+    public static SubscriptionForm From(Subscription s) => new()
+    {
+        PartnerId = s.PartnerId,
+        Url = s.Url,
+        EventTypes = string.Join(", ", s.EventTypes),
+        Description = s.Description,
+        Headers = UiFormat.HeaderLines(s.Headers),
+        RateLimit = s.RateLimitPerSecond?.ToString(),
+    };
+
+    /// <summary>The parts the services take, and the errors of what could not even be read.</summary>
+    public (string[] Filters, Dictionary<string, string> Headers, int? RateLimit, Dictionary<string, string[]> Errors) Read()
+    {
+        var errors = new Dictionary<string, string[]>();
+        var headers = UiFormat.ParseHeaderLines(Headers, errors);
+        int? rate = null;
+        if (!string.IsNullOrWhiteSpace(RateLimit))
+        {
+            if (int.TryParse(RateLimit.Trim(), out var r)) rate = r;
+            else errors["$.rateLimitPerSecond"] = ["The rate limit must be a whole number of deliveries per second, or blank for none."];
+        }
+        return (UiFormat.SplitList(EventTypes), headers, rate, errors);
+    }
+
+    public CreateSubscription ToCreate(string[] filters, Dictionary<string, string> headers, int? rate) =>
+        new(PartnerId, Url?.Trim(), filters, string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(), headers, rate);
+
+    public UpdateSubscription ToUpdate(string[] filters, Dictionary<string, string> headers, int? rate) =>
+        new(Url?.Trim(), filters, Description?.Trim() ?? "", headers, rate, Enabled: null, PausedDeliveries: null);
+}

@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Webhooks.Tests.Infrastructure;
+
+namespace Webhooks.BrowserTests;
+
+/// <summary>
+/// The app on a real port of 127.0.0.1 with delivery workers on and a short retry schedule, and Debian's
+/// Chromium driven by Playwright (its own browser download does not work here).
+/// </summary>
+public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
+{
+    private IPlaywright? _playwright;
+    public IBrowser Browser { get; private set; } = default!;
+    public string BaseUrl { get; private set; } = "";
+
+    public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot, "TestResults", "screenshots");
+
+    public BrowserApp() => UseKestrel(0);
+
+    /// <summary>Eight attempts a second apart (every entry of the schedule is overridden: configuration arrays merge by index).</summary>
+    protected override Dictionary<string, string?> Settings => new Dictionary<string, string?>(base.Settings)
+    {
+        ["Webhooks:Workers:Enabled"] = "true",
+        ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
+        ["Webhooks:Delivery:Timeout"] = "00:00:05",
+    }.Concat(Enumerable.Range(0, 7).Select(i => KeyValuePair.Create($"Webhooks:Delivery:RetrySchedule:{i}", (string?)"00:00:01"))).ToDictionary();
+
+    public new async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        StartServer();
+        BaseUrl = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses
+            .First().Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1").TrimEnd('/');
+        Directory.CreateDirectory(ScreenshotDirectory);
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    /// <summary>An API client over the real port (the in-memory client of the base class does not reach Kestrel).</summary>
+    public new HttpClient Client(string? apiKey = AdminKey)
+    {
+        var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        if (apiKey is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", apiKey);
+        return client;
+    }
+
+    public async Task<IPage> NewPage()
+    {
+        var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        return page;
+    }
+
+    public async Task<IPage> SignedIn(string username = "admin", string password = AdminPassword)
+    {
+        var page = await NewPage();
+        await page.GotoAsync("/signin");
+        await page.GetByLabel("User name").FillAsync(username);
+        await page.GetByLabel("Password").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        try { await page.WaitForURLAsync(url => !url.Contains("/signin")); }
+        catch (TimeoutException) { await Screenshot(page, "failed-signin"); throw; }
+        return page;
+    }
+
+    public static Task Screenshot(IPage page, string name) =>
+        page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Browser is not null) await Browser.DisposeAsync();
+        _playwright?.Dispose();
+        await base.DisposeAsync();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Webhooks.Tests.Infrastructure;
+
+namespace Webhooks.BrowserTests;
+
+public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions Patiently = new() { Timeout = 90_000 };
+
+    [Fact]
+    public async Task An_admin_sets_up_a_subscription_watches_its_delivery_die_and_replays_it_to_success()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var page = await app.SignedIn();
+
+        await page.GotoAsync("/event-types/new");
+        await page.GetByLabel("Name").FillAsync("shipment.sent");
+        await page.GetByLabel("JSON Schema").FillAsync("""{"type":"object","required":["shipmentId"],"properties":{"shipmentId":{"type":"string"}}}""");
+        await page.GetByLabel("Example payload").FillAsync("""{"shipmentId":"s-1"}""");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Register" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("shipment.sent");
+
+        await page.GotoAsync("/partners");
+        await page.GetByLabel("Name").FillAsync("Parcel Co");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add partner" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Parcel Co");
+        await page.GetByRole(AriaRole.Link, new() { Name = "add a subscription" }).ClickAsync();
+        await page.GetByLabel("Endpoint URL").FillAsync(receiver.Url);
+        await page.GetByLabel("Event types").FillAsync("shipment.*");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Add subscription" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#signing-secret")).ToContainTextAsync("whsec_");
+        await BrowserApp.Screenshot(page, "30-subscription-created");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Open the subscription" }).ClickAsync();
+        var subscriptionId = page.Url.Split('/').Last();
+
+        await app.Client().PostAsJsonAsync("/api/v1/events", new { type = "shipment.sent", payload = new { shipmentId = "s-42" } }).Expect(HttpStatusCode.Accepted);
+
+        // The deliveries list refreshes itself (live.js): the delivery turns dead without a reload.
+        await page.GotoAsync($"/deliveries?subscriptionId={subscriptionId}");
+        await Assertions.Expect(page.Locator("tbody .badge-dead")).ToBeVisibleAsync(Patiently);
+        await BrowserApp.Screenshot(page, "31-delivery-dead");
+        Assert.True(receiver.Received.Count >= 2, $"the receiver saw {receiver.Received.Count} attempts");
+
+        receiver.Status = 200;
+        await page.GotoAsync($"/dead-letters?subscriptionId={subscriptionId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay all 1 matching…" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".confirm h2")).ToHaveTextAsync("Replay 1 delivery?");
+        await BrowserApp.Screenshot(page, "32-replay-confirm");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Replay 1 now" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("Replayed 1 delivery");
+        await Assertions.Expect(page.Locator("section table tbody tr").First).ToContainTextAsync("admin");
+
+        await page.GotoAsync($"/deliveries?subscriptionId={subscriptionId}");
+        await page.Locator("tbody a[href^='/deliveries/']").First.ClickAsync();
+        await Assertions.Expect(page.Locator("dl.facts .badge-succeeded")).ToBeVisibleAsync(Patiently);
+        await BrowserApp.Screenshot(page, "33-delivery-replayed");
+
+        var ids = receiver.Received.Select(r => r.WebhookId).Distinct().ToList();
+        Assert.Single(ids);
+        Assert.Equal(200, receiver.Received.Last().Answered);
+
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Send test event" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#test-attempt h3")).ToContainTextAsync("shipment.sent: HTTP 200");
+        await BrowserApp.Screenshot(page, "34-test-send");
+        Assert.Equal(2, receiver.Received.Select(r => r.WebhookId).Distinct().Count());
+    }
+}

@@ -64,6 +64,9 @@ public sealed class LocalPostgres
             ["unix_socket_directories"] = $"'{DataDirectory}'",
             ["max_connections"] = "300",
             ["shared_buffers"] = "256MB",
+            // Ingest writes WAL fast; fewer checkpoints mean fewer full-page images in it.
+            ["max_wal_size"] = "4GB",
+            ["checkpoint_timeout"] = "15min",
         };
         foreach (var (key, value) in Settings) conf[key] = value;
         File.AppendAllLines(Path.Combine(DataDirectory, "postgresql.conf"), conf.Select(kv => $"{kv.Key} = {kv.Value}"));

@@ -94,9 +94,78 @@ public static class DeliveryBench
                           $"{latencies.Summary()}; {receiver.Unique}/{total} arrived");
     }
 
-    private static double PeakRssMb(int pid)
+    /// <summary>
+    /// A steady rate for a long time: every window prints the app's memory, the delivery queue's lag and the
+    /// 202-to-first-attempt latency of the events accepted in that window.
+    /// </summary>
+    public static async Task SoakAsync(BenchStack stack, int perSecond, TimeSpan duration, TimeSpan window)
     {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+        await using var receiver = await Receiver.StartAsync();
+        var (type, key) = await stack.SeedAsync(2, receiver.Url);
+        using var ingest = stack.App.Client(key);
+        var accepted = new ConcurrentDictionary<string, long>();
+        long failed = 0;
+        var started = Stopwatch.GetTimestamp();
+        var total = (int)(perSecond * duration.TotalSeconds);
+        var reporter = Task.Run(async () =>
+        {
+            Console.WriteLine("soak: minute | app RSS MB | due deliveries | oldest due (s) | 202 -> first attempt, events accepted in the window before");
+            for (var next = window; next <= duration; next += window)
+            {
+                var wait = next - Stopwatch.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero) await Task.Delay(wait);
+                var (due, oldest) = await QueueLagAsync(stack);
+                var windowStart = started + (long)((next - window).TotalSeconds * Stopwatch.Frequency);
+                var windowEnd = started + (long)(next.TotalSeconds * Stopwatch.Frequency);
+                var latencies = new Latencies();
+                latencies.Add(accepted.Where(a => a.Value >= windowStart && a.Value < windowEnd)
+                    .Select(a => receiver.FirstArrival(a.Key + "?s=0") is { } arrived ? Math.Max(0, arrived - a.Value) : Stopwatch.GetTimestamp() - a.Value));
+                Console.WriteLine($"soak: {next.TotalMinutes,5:F1} | {RssMb(stack.App.Id),6:F0} | {due,6} | {oldest,6:F1} | {latencies.Summary()} ({latencies.Count} events)");
+            }
+        });
+        var sends = new List<Task>();
+        for (var i = 0; i < total; i++)
+        {
+            var wait = started + (long)(i * (double)Stopwatch.Frequency / perSecond) - Stopwatch.GetTimestamp();
+            if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
+            var n = i;
+            sends.Add(Task.Run(async () =>
+            {
+                using var content = new StringContent($$"""{"type":"{{type}}","payload":{{BenchStack.Payload(n)}}}""", Encoding.UTF8, "application/json");
+                using var response = await ingest.PostAsync("/api/v1/events", content);
+                var at = Stopwatch.GetTimestamp();
+                if (!response.IsSuccessStatusCode) { Interlocked.Increment(ref failed); return; }
+                var body = await response.Content.ReadFromJsonAsync<JsonObject>();
+                accepted[(string)body!["id"]!] = at;
+            }));
+            if (sends.Count > 10_000) { await Task.WhenAll(sends); sends.Clear(); }
+        }
+        await Task.WhenAll(sends);
+        await reporter;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (receiver.Unique < accepted.Count * 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Console.WriteLine($"soak: {accepted.Count} events accepted ({failed} failed) at {perSecond}/s for {duration.TotalMinutes:F0} min, 2 subscriptions; " +
+                          $"{receiver.Unique}/{accepted.Count * 2} deliveries arrived, {receiver.Requests - receiver.Unique} repeats; peak app memory {PeakRssMb(stack.App.Id):F0} MB");
+    }
+
+    private static async Task<(long Due, double OldestSeconds)> QueueLagAsync(BenchStack stack)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(stack.Cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)::float8 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.ReadAsync();
+        return (reader.GetInt64(0), reader.GetDouble(1));
+    }
+
+    private static double RssMb(int pid) => Status(pid, "VmRSS:");
+
+    private static double PeakRssMb(int pid) => Status(pid, "VmHWM:");
+
+    private static double Status(int pid, string field)
+    {
+        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field));
         return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
     }
 

@@ -1,6 +1,6 @@
 using Webhooks.Bench;
 
-// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|all] [--seconds N]
+// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|all|soak] [--seconds N]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 
@@ -17,4 +17,11 @@ if (mode is "delivery" or "all")
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Delivery benchmark on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
     await DeliveryBench.RunAsync(stack, TimeSpan.FromSeconds(seconds));
+}
+if (mode is "soak")
+{
+    // A steady 500 events/s (1,000 deliveries/s) for --seconds (default 10 minutes), reported every 30 s.
+    await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
+    Console.WriteLine($"Soak on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
+    await DeliveryBench.SoakAsync(stack, perSecond: 500, TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600), TimeSpan.FromSeconds(30));
 }

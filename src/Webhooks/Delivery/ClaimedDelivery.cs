@@ -8,6 +8,9 @@ public sealed record ClaimedDelivery(
 {
     /// <summary>The number this attempt gets among the ones that count against the retry schedule (1 for the first).</summary>
     public int ScheduledAttempt => AttemptCount - AttemptBase + 1;
+
+    /// <summary>The trace context of the request that posted the event: each attempt is a span in that trace.</summary>
+    public string? TraceParent { get; init; }
 }
 
 /// <summary>What one attempt did, as the attempts table records it.</summary>

@@ -29,7 +29,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
             s.url, s.enabled, s.deleted_at IS NOT NULL, s.headers::text, s.rate_limit_per_second,
             ARRAY(SELECT ss.protected_secret FROM subscription_secrets ss
                   WHERE ss.subscription_id = s.id AND (ss.expires_at IS NULL OR ss.expires_at > now())
-                  ORDER BY ss.id DESC)
+                  ORDER BY ss.id DESC),
+            e.trace_parent
         """;
 
     public async Task<List<ClaimedDelivery>> ClaimAsync(int count, TimeSpan lease, string worker, CancellationToken cancellationToken)
@@ -47,7 +48,8 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                 reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), token, reader.GetInt32(3), reader.GetInt32(4),
                 reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.GetString(8), reader.GetBoolean(9), reader.GetBoolean(10), reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetInt32(12), reader.GetFieldValue<string[]>(13)));
+                reader.IsDBNull(12) ? null : reader.GetInt32(12), reader.GetFieldValue<string[]>(13))
+            { TraceParent = reader.IsDBNull(14) ? null : reader.GetString(14) });
         return claimed;
     }
 

@@ -50,6 +50,8 @@ public sealed class DeliverySender : IDisposable
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = 64,
             ConnectCallback = (context, cancellationToken) => ConnectAsync(guard, context.DnsEndPoint, cancellationToken),
+            // Subscribers get the contract's headers only: our trace ids stay ours.
+            ActivityHeadersPropagator = null,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
@@ -80,11 +82,17 @@ public sealed class DeliverySender : IDisposable
         // Custom headers often carry credentials: their values are not stored with the attempt.
         foreach (var name in custom.Keys) recorded[name] = "[redacted]";
         var requestHeaders = JsonSerializer.Serialize(recorded);
+        using var activity = WebhooksMetrics.Tracing.StartActivity("webhook attempt", ActivityKind.Client, delivery.TraceParent);
+        activity?.SetTag("webhooks.delivery.id", delivery.Id);
+        activity?.SetTag("webhooks.subscription.id", delivery.SubscriptionId);
+        activity?.SetTag("webhooks.attempt", delivery.AttemptCount + 1);
         var started = Stopwatch.GetTimestamp();
         try
         {
             var state = (this, delivery, body, webhookId, timestamp, signature, custom, at, requestHeaders, started);
             var result = await pipeline.ExecuteAsync(static (s, ct) => s.Item1.PostAsync(s, ct), state, cancellationToken);
+            activity?.SetTag("http.response.status_code", result.StatusCode);
+            if (!result.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, result.ErrorKind);
             return Record(result);
         }
         catch (BrokenCircuitException)

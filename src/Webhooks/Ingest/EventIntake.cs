@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
@@ -62,7 +63,7 @@ public sealed class EventIntake(SchemaRegistry schemas, KnownPartners partners, 
             });
 
         return (new NewEvent(Guid.CreateVersion7(), eventType.Name, partnerId, payloadJson, caller.ApiKeyId,
-            caller.ApiKeyId is null ? null : idempotencyKey, requestHash), null);
+            caller.ApiKeyId is null ? null : idempotencyKey, requestHash, Activity.Current?.Id), null);
     }
 
     private (NewEvent?, ProblemDetails?) Reject(string reason, ProblemDetails problem)

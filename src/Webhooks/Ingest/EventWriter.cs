@@ -7,7 +7,8 @@ using Webhooks.Observability;
 namespace Webhooks.Ingest;
 
 /// <summary>A validated event on its way to the database.</summary>
-public sealed record NewEvent(Guid Id, string Type, Guid? PartnerId, string Payload, Guid? ApiKeyId, string? IdempotencyKey, byte[]? RequestHash);
+/// <summary>A validated event on its way to the database; <paramref name="TraceParent"/> is the W3C trace context of the request that posted it.</summary>
+public sealed record NewEvent(Guid Id, string Type, Guid? PartnerId, string Payload, Guid? ApiKeyId, string? IdempotencyKey, byte[]? RequestHash, string? TraceParent);
 
 public abstract record WriteOutcome;
 /// <summary>Committed; <paramref name="Deliveries"/> rows were fanned out with it.</summary>
@@ -121,12 +122,12 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     {
         var n = leaders.Count;
         var ids = new Guid[n]; var types = new string[n]; var partners = new Guid?[n]; var payloads = new string[n];
-        var apiKeys = new Guid?[n]; var keys = new string?[n]; var hashes = new byte[]?[n];
+        var apiKeys = new Guid?[n]; var keys = new string?[n]; var hashes = new byte[]?[n]; var traces = new string?[n];
         for (var i = 0; i < n; i++)
         {
             var e = leaders[i].Event;
-            (ids[i], types[i], partners[i], payloads[i], apiKeys[i], keys[i], hashes[i]) =
-                (e.Id, e.Type, e.PartnerId, e.Payload, e.ApiKeyId, e.IdempotencyKey, e.RequestHash);
+            (ids[i], types[i], partners[i], payloads[i], apiKeys[i], keys[i], hashes[i], traces[i]) =
+                (e.Id, e.Type, e.PartnerId, e.Payload, e.ApiKeyId, e.IdempotencyKey, e.RequestHash, e.TraceParent);
         }
 
         await using var batch = dataSource.CreateBatch();
@@ -139,6 +140,7 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
         insert.Parameters.Add(new() { Value = keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         insert.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
         insert.Parameters.Add(new() { Value = options.Value.IdempotencyWindow, NpgsqlDbType = NpgsqlDbType.Interval });
+        insert.Parameters.Add(new() { Value = traces, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         batch.BatchCommands.Add(insert);
         // Wakes the delivery workers of every instance once this commits.
         batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('deliveries', '')"));
@@ -157,8 +159,8 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     // A batch is one implicit transaction: the events, their idempotency keys and their deliveries commit together.
     private const string InsertSql = """
         WITH input AS (
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::bytea[])
-                AS t(id, type, partner_id, payload, api_key_id, idempotency_key, request_hash)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::bytea[], $9::text[])
+                AS t(id, type, partner_id, payload, api_key_id, idempotency_key, request_hash, trace_parent)
         ), claimed AS (
             INSERT INTO idempotency_keys (api_key_id, key, request_hash, event_id, expires_at)
             SELECT api_key_id, idempotency_key, request_hash, id, now() + $8 FROM input WHERE idempotency_key IS NOT NULL
@@ -167,8 +169,8 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
                 WHERE idempotency_keys.expires_at < now()
             RETURNING event_id
         ), accepted AS (
-            INSERT INTO events (id, type, partner_id, payload, created_at)
-            SELECT id, type, partner_id, payload::json, now() FROM input
+            INSERT INTO events (id, type, partner_id, payload, created_at, trace_parent)
+            SELECT id, type, partner_id, payload::json, now(), trace_parent FROM input
             WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
             RETURNING id, type, partner_id, created_at
         ), matching AS MATERIALIZED (

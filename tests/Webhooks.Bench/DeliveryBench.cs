@@ -68,23 +68,8 @@ public static class DeliveryBench
         var accepted = new ConcurrentDictionary<string, long>();
         var total = (int)(perSecond * duration.TotalSeconds);
         var started = Stopwatch.GetTimestamp();
-        var sends = new List<Task>(total);
-        for (var i = 0; i < total; i++)
-        {
-            var wait = started + (long)(i * (double)Stopwatch.Frequency / perSecond) - Stopwatch.GetTimestamp();
-            if (wait > 0) await Task.Delay(TimeSpan.FromTicks(wait * TimeSpan.TicksPerSecond / Stopwatch.Frequency));
-            var n = i;
-            sends.Add(Task.Run(async () =>
-            {
-                using var content = new StringContent($$"""{"type":"{{type}}","payload":{{BenchStack.Payload(n)}}}""", Encoding.UTF8, "application/json");
-                using var response = await ingest.PostAsync("/api/v1/events", content);
-                var at = Stopwatch.GetTimestamp();
-                response.EnsureSuccessStatusCode();
-                var body = await response.Content.ReadFromJsonAsync<JsonObject>();
-                accepted[(string)body!["id"]!] = at;
-            }));
-        }
-        await Task.WhenAll(sends);
+        var failed = await OfferAsync(ingest, type, perSecond, total, started, accepted);
+        if (failed > 0) throw new InvalidOperationException($"{failed} events were not accepted.");
         var offered = total / Stopwatch.GetElapsedTime(started).TotalSeconds;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (receiver.Unique < total && DateTime.UtcNow < deadline) await Task.Delay(10);
@@ -104,7 +89,6 @@ public static class DeliveryBench
         var (type, key) = await stack.SeedAsync(2, receiver.Url);
         using var ingest = stack.App.Client(key);
         var accepted = new ConcurrentDictionary<string, long>();
-        long failed = 0;
         var started = Stopwatch.GetTimestamp();
         var total = (int)(perSecond * duration.TotalSeconds);
         var reporter = Task.Run(async () =>
@@ -123,6 +107,18 @@ public static class DeliveryBench
                 Console.WriteLine($"soak: {next.TotalMinutes,5:F1} | {RssMb(stack.App.Id),6:F0} | {due,6} | {oldest,6:F1} | {latencies.Summary()} ({latencies.Count} events)");
             }
         });
+        var failed = await OfferAsync(ingest, type, perSecond, total, started, accepted);
+        await reporter;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (receiver.Unique < accepted.Count * 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Console.WriteLine($"soak: {accepted.Count} events accepted ({failed} failed) at {perSecond}/s for {duration.TotalMinutes:F0} min, 2 subscriptions; " +
+                          $"{receiver.Unique}/{accepted.Count * 2} deliveries arrived, {receiver.Requests - receiver.Unique} repeats; peak app memory {PeakRssMb(stack.App.Id):F0} MB");
+    }
+
+    /// <summary>Posts <paramref name="total"/> events at a steady rate from <paramref name="started"/>; records when each was accepted; returns how many were not.</summary>
+    private static async Task<long> OfferAsync(HttpClient ingest, string type, int perSecond, int total, long started, ConcurrentDictionary<string, long> accepted)
+    {
+        long failed = 0;
         var sends = new List<Task>();
         for (var i = 0; i < total; i++)
         {
@@ -141,11 +137,7 @@ public static class DeliveryBench
             if (sends.Count > 10_000) { await Task.WhenAll(sends); sends.Clear(); }
         }
         await Task.WhenAll(sends);
-        await reporter;
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (receiver.Unique < accepted.Count * 2 && DateTime.UtcNow < deadline) await Task.Delay(100);
-        Console.WriteLine($"soak: {accepted.Count} events accepted ({failed} failed) at {perSecond}/s for {duration.TotalMinutes:F0} min, 2 subscriptions; " +
-                          $"{receiver.Unique}/{accepted.Count * 2} deliveries arrived, {receiver.Requests - receiver.Unique} repeats; peak app memory {PeakRssMb(stack.App.Id):F0} MB");
+        return failed;
     }
 
     private static async Task<(long Due, double OldestSeconds)> QueueLagAsync(BenchStack stack)

@@ -23,7 +23,7 @@ public sealed class TestDelivery(
     /// <summary>The result, or a problem: 404 when the subscription is not the caller's, 422 when there is no example to send.</summary>
     public async Task<(TestDeliveryResult? Result, Problem? Problem)> SendAsync(Guid subscriptionId, string? eventType, Caller caller, CancellationToken cancellationToken)
     {
-        var subscription = await SubscriptionEndpoints.Find(db, subscriptionId, caller, tracked: false);
+        var subscription = await SubscriptionService.Find(db, subscriptionId, caller, tracked: false);
         if (subscription is null) return (null, new(404, "The subscription was not found."));
         var candidates = db.EventTypes.AsNoTracking().Where(t => t.ArchivedAt == null)
             .Select(t => new { t.Name, Example = t.Versions.Where(v => v.Version == t.CurrentVersion).Select(v => v.Example).FirstOrDefault() });

@@ -67,7 +67,4 @@ public static class SubscriptionEndpoints
         if (outcome.Failure is { } f) return Problems.From(f);
         return TypedResults.Ok(SubscriptionResponse.From(outcome.Value!.Subscription, outcome.Value.Secret));
     }
-
-    /// <summary>Kept for callers outside this folder; see <see cref="SubscriptionService.Find"/>.</summary>
-    internal static Task<Subscription?> Find(WebhooksDb db, Guid id, Caller caller, bool tracked) => SubscriptionService.Find(db, id, caller, tracked);
 }

@@ -85,7 +85,7 @@ public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, Tim
         if (compiled.Error is { } error)
             return Failure.Unprocessable("invalid-schema", "The schema is not valid.", error, new() { ["$.schema"] = [error] });
         if (example is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } e
-            && SchemaCompiler.Validate(compiled.Schema!, e.GetRawText()) is { Count: > 0 } failures)
+            && SchemaCompiler.Validate(compiled.Schema!, e) is { Count: > 0 } failures)
             return Failure.Unprocessable("invalid-example", "The example does not match the schema.", "example fails the schema.",
                 failures.ToDictionary(f => "$.example" + f.Key[1..], f => f.Value));
         return null;

@@ -1,3 +1,7 @@
+using System.Globalization;
+using System.Numerics;
+using JsonElement = System.Text.Json.JsonElement;
+using JsonValueKind = System.Text.Json.JsonValueKind;
 using System.Text.RegularExpressions;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
@@ -64,19 +68,48 @@ public static class SchemaCompiler
     }
 
     /// <summary>Every failing path of the instance, as <c>$.a.b[2]</c>, with what failed there.</summary>
-    public static Dictionary<string, string[]> Validate(JsonSchema schema, string json)
+    public static Dictionary<string, string[]> Validate(JsonSchema schema, JsonElement instance)
     {
         ICollection<ValidationError> found;
         try
         {
-            using var reader = new JsonTextReader(new StringReader(json)) { MaxDepth = 64, DateParseHandling = DateParseHandling.None };
-            found = Validator.Validate(JToken.ReadFrom(reader), schema, SchemaType.JsonSchema);
+            found = Validator.Validate(ToToken(instance), schema, SchemaType.JsonSchema);
         }
         catch (RegexMatchTimeoutException)
         {
             return new() { ["$"] = ["A pattern in the schema took too long to evaluate against this value."] };
         }
         return Flatten(found).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct().ToArray());
+    }
+
+    /// <summary>
+    /// The instance as the tree NJsonSchema validates, built from the already parsed element: parsing the
+    /// text a second time cost as much as the validation. Values come out as Newtonsoft's reader makes them:
+    /// integers as long (BigInteger beyond), other numbers as double, strings never as dates.
+    /// </summary>
+    private static JToken ToToken(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JObject();
+                foreach (var property in element.EnumerateObject()) obj[property.Name] = ToToken(property.Value);
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JArray();
+                foreach (var item in element.EnumerateArray()) array.Add(ToToken(item));
+                return array;
+            case JsonValueKind.String: return new JValue(element.GetString());
+            case JsonValueKind.True: return new JValue(true);
+            case JsonValueKind.False: return new JValue(false);
+            case JsonValueKind.Number when element.TryGetInt64(out var integer): return new JValue(integer);
+            case JsonValueKind.Number:
+                var text = element.GetRawText();
+                return text.AsSpan().IndexOfAny('.', 'e', 'E') >= 0
+                    ? new JValue(double.Parse(text, CultureInfo.InvariantCulture))
+                    : new JValue(BigInteger.Parse(text, CultureInfo.InvariantCulture));
+            default: return JValue.CreateNull();
+        }
     }
 
     private static Task<JsonSchema> CompileUnchecked(string json) =>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Webhooks.Auth;
 using Webhooks.Common;
+using Webhooks.Data;
 using Webhooks.EventTypes;
 using Webhooks.Observability;
 
@@ -54,7 +55,7 @@ public sealed class EventIntake(SchemaRegistry schemas, KnownPartners partners, 
                 Status = 422, Type = Problems.Type("unknown-partner"), Title = "The partner does not exist.", Detail = $"No partner has the id {partner}.",
             });
 
-        var failures = SchemaCompiler.Validate(eventType.Schema, payloadJson);
+        var failures = SchemaCompiler.Validate(eventType.Schema, payload);
         if (failures.Count > 0)
             return Reject("schema", new HttpValidationProblemDetails(failures.ToDictionary(f => "$.payload" + f.Key[1..], f => f.Value))
             {
@@ -62,7 +63,7 @@ public sealed class EventIntake(SchemaRegistry schemas, KnownPartners partners, 
                 Detail = $"The payload fails schema version {eventType.Version} of '{type}'.",
             });
 
-        return (new NewEvent(Guid.CreateVersion7(), eventType.Name, partnerId, payloadJson, caller.ApiKeyId,
+        return (new NewEvent(TimeOrderedIds.New(), eventType.Name, partnerId, payloadJson, caller.ApiKeyId,
             caller.ApiKeyId is null ? null : idempotencyKey, requestHash, Activity.Current?.Id), null);
     }
 

@@ -2,11 +2,12 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using Webhooks.Data;
+using Webhooks.Delivery;
 using Webhooks.Observability;
 
 namespace Webhooks.Ingest;
 
-/// <summary>A validated event on its way to the database.</summary>
 /// <summary>A validated event on its way to the database; <paramref name="TraceParent"/> is the W3C trace context of the request that posted it.</summary>
 public sealed record NewEvent(Guid Id, string Type, Guid? PartnerId, string Payload, Guid? ApiKeyId, string? IdempotencyKey, byte[]? RequestHash, string? TraceParent);
 
@@ -21,7 +22,7 @@ public sealed record KeyConflict : WriteOutcome;
 /// <summary>
 /// Group commit: requests hand their events to a channel and wait; each writer loop takes everything
 /// that arrived while the previous commit was in flight and stores it, with its idempotency keys and
-/// fanned-out deliveries, in one statement. A request is answered only after its commit.
+/// fanned-out deliveries, in one transaction of multi-row inserts. A request is answered only after its commit.
 /// </summary>
 public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOptions> options, WebhooksMetrics metrics, ILogger<EventWriter> logger)
     : BackgroundService
@@ -117,76 +118,155 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     private static WriteOutcome Compare(Pending pending, (byte[] Hash, Repeated Original)? stored) =>
         stored is { } s && s.Hash.AsSpan().SequenceEqual(pending.Event.RequestHash) ? s.Original : new KeyConflict();
 
-    /// <summary>Inserts events, claims idempotency keys and fans out deliveries in one statement; returns what was written.</summary>
+    /// <summary>
+    /// Claims the idempotency keys, inserts the events whose keys were claimed (or that have none) and
+    /// their deliveries, all in one transaction; returns what was written. The fan-out is worked out
+    /// here rather than in SQL: the delivery rows then arrive with their ids, as plain inserts.
+    /// </summary>
     private async Task<Dictionary<Guid, WriteOutcome>> InsertAsync(List<Pending> leaders)
     {
-        var n = leaders.Count;
-        var ids = new Guid[n]; var types = new string[n]; var partners = new Guid?[n]; var payloads = new string[n];
-        var apiKeys = new Guid?[n]; var keys = new string?[n]; var hashes = new byte[]?[n]; var traces = new string?[n];
-        for (var i = 0; i < n; i++)
-        {
-            var e = leaders[i].Event;
-            (ids[i], types[i], partners[i], payloads[i], apiKeys[i], keys[i], hashes[i], traces[i]) =
-                (e.Id, e.Type, e.PartnerId, e.Payload, e.ApiKeyId, e.IdempotencyKey, e.RequestHash, e.TraceParent);
-        }
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var (claimed, subscriptions, now) = await LookUpAsync(connection, transaction, leaders.Select(p => p.Event).ToList());
 
-        await using var batch = dataSource.CreateBatch();
-        var insert = new NpgsqlBatchCommand(InsertSql);
-        insert.Parameters.Add(new() { Value = ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        insert.Parameters.Add(new() { Value = types, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new() { Value = partners, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        insert.Parameters.Add(new() { Value = payloads, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new() { Value = apiKeys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid });
-        insert.Parameters.Add(new() { Value = keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new() { Value = hashes, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
-        insert.Parameters.Add(new() { Value = options.Value.IdempotencyWindow, NpgsqlDbType = NpgsqlDbType.Interval });
-        insert.Parameters.Add(new() { Value = traces, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        batch.BatchCommands.Add(insert);
-        // Wakes the delivery workers of every instance once this commits.
-        batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('deliveries', '')"));
-
-        var written = new Dictionary<Guid, WriteOutcome>(n);
-        await using var reader = await batch.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
+        var accepted = leaders.Select(p => p.Event).Where(e => e.IdempotencyKey is null || claimed.Contains(e.Id)).ToList();
+        var written = new Dictionary<Guid, WriteOutcome>(accepted.Count);
+        if (accepted.Count > 0)
         {
-            var id = reader.GetGuid(0);
-            written[id] = new Written(id, reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), (int)reader.GetInt64(3));
+            var deliveries = new FanOut();
+            foreach (var e in accepted)
+            {
+                var count = 0;
+                foreach (var s in subscriptions[e.Type])
+                {
+                    // An event addressed to a partner goes to that partner's subscriptions only.
+                    if (e.PartnerId is { } partner && partner != s.PartnerId) continue;
+                    deliveries.Add(e.Id, s);
+                    count++;
+                }
+                written[e.Id] = new Written(e.Id, e.Type, now, count);
+            }
+            await using var insert = new NpgsqlBatch(connection, transaction);
+            insert.BatchCommands.Add(InsertEvents(accepted));
+            if (deliveries.Count > 0) insert.BatchCommands.Add(deliveries.Insert());
+            // Wakes the delivery workers of every instance once this commits.
+            if (deliveries.AnyPending) insert.BatchCommands.Add(new NpgsqlBatchCommand("SELECT pg_notify('deliveries', '')"));
+            await insert.ExecuteNonQueryAsync();
         }
+        await transaction.CommitAsync();
         metrics.EventsAccepted.Add(written.Count);
         return written;
     }
 
-    // A batch is one implicit transaction: the events, their idempotency keys and their deliveries commit together.
-    private const string InsertSql = """
-        WITH input AS (
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::text[], $7::bytea[], $9::text[])
-                AS t(id, type, partner_id, payload, api_key_id, idempotency_key, request_hash, trace_parent)
-        ), claimed AS (
-            INSERT INTO idempotency_keys (api_key_id, key, request_hash, event_id, expires_at)
-            SELECT api_key_id, idempotency_key, request_hash, id, now() + $8 FROM input WHERE idempotency_key IS NOT NULL
-            ON CONFLICT (api_key_id, key) DO UPDATE
-                SET request_hash = excluded.request_hash, event_id = excluded.event_id, created_at = now(), expires_at = excluded.expires_at
-                WHERE idempotency_keys.expires_at < now()
-            RETURNING event_id
-        ), accepted AS (
-            INSERT INTO events (id, type, partner_id, payload, created_at, trace_parent)
-            SELECT id, type, partner_id, payload::json, now(), trace_parent FROM input
-            WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
-            RETURNING id, type, partner_id, created_at
-        ), matching AS MATERIALIZED (
-            -- Subscriptions per distinct type, worked out once per commit rather than once per event.
-            SELECT t.type, s.id, s.partner_id, s.enabled
-            FROM (SELECT type, event_type_filters(type) AS filters FROM (SELECT DISTINCT type FROM input) AS d OFFSET 0) AS t
-            JOIN subscriptions s ON s.deleted_at IS NULL AND s.event_types && t.filters
-        ), fanned AS (
-            INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, created_at, updated_at)
-            SELECT uuid_v7(), a.id, m.id, CASE WHEN m.enabled THEN 'pending' ELSE 'paused' END, now(), now(), now()
-            FROM accepted a JOIN matching m ON m.type = a.type AND (a.partner_id IS NULL OR m.partner_id = a.partner_id)
-            RETURNING event_id
-        )
-        SELECT a.id, a.type, a.created_at, coalesce(f.deliveries, 0)
-        FROM accepted a LEFT JOIN (SELECT event_id, count(*) AS deliveries FROM fanned GROUP BY event_id) AS f ON f.event_id = a.id
+    /// <summary>One round trip: claims the events' idempotency keys, finds the subscriptions matching each type, and reads the transaction's time.</summary>
+    private async Task<(HashSet<Guid> Claimed, Dictionary<string, List<MatchingSubscription>> Subscriptions, DateTimeOffset Now)> LookUpAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, List<NewEvent> events)
+    {
+        await using var lookup = new NpgsqlBatch(connection, transaction);
+        var claiming = events.Where(e => e.IdempotencyKey is not null).ToList();
+        if (claiming.Count > 0) lookup.BatchCommands.Add(ClaimKeys(claiming));
+        lookup.BatchCommands.Add(new NpgsqlBatchCommand(MatchSql)
+        {
+            Parameters = { new() { Value = events.Select(e => e.Type).Distinct().ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text } },
+        });
+
+        var claimed = new HashSet<Guid>();
+        var subscriptions = new Dictionary<string, List<MatchingSubscription>>();
+        DateTimeOffset now = default;
+        await using var reader = await lookup.ExecuteReaderAsync();
+        if (claiming.Count > 0)
+        {
+            while (await reader.ReadAsync()) claimed.Add(reader.GetGuid(0));
+            await reader.NextResultAsync();
+        }
+        while (await reader.ReadAsync())
+        {
+            now = reader.GetFieldValue<DateTimeOffset>(0);
+            var type = reader.GetString(1);
+            if (!subscriptions.TryGetValue(type, out var matches)) subscriptions[type] = matches = [];
+            if (!reader.IsDBNull(2)) matches.Add(new(reader.GetGuid(2), reader.GetGuid(3), reader.GetBoolean(4)));
+        }
+        return (claimed, subscriptions, now);
+    }
+
+    // An expired key is claimed again; a live one is left alone (and not returned), and its event is not inserted.
+    private NpgsqlBatchCommand ClaimKeys(List<NewEvent> events) => new("""
+        INSERT INTO idempotency_keys (api_key_id, key, request_hash, event_id, expires_at)
+        SELECT api_key_id, key, request_hash, event_id, now() + $5 FROM unnest($1::uuid[], $2::text[], $3::bytea[], $4::uuid[]) AS t(api_key_id, key, request_hash, event_id)
+        ON CONFLICT (api_key_id, key) DO UPDATE
+            SET request_hash = excluded.request_hash, event_id = excluded.event_id, created_at = now(), expires_at = excluded.expires_at
+            WHERE idempotency_keys.expires_at < now()
+        RETURNING event_id
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = events.Select(e => e.ApiKeyId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+            new() { Value = events.Select(e => e.IdempotencyKey).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            new() { Value = events.Select(e => e.RequestHash).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea },
+            new() { Value = events.Select(e => e.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+            new() { Value = options.Value.IdempotencyWindow, NpgsqlDbType = NpgsqlDbType.Interval },
+        },
+    };
+
+    // The subscriptions whose filters match each type, with the transaction's time; a type that matches none still gives a row.
+    private const string MatchSql = """
+        SELECT now(), t.type, s.id, s.partner_id, s.enabled
+        FROM unnest($1::text[]) AS t(type)
+        LEFT JOIN subscriptions s ON s.deleted_at IS NULL AND s.event_types && event_type_filters(t.type)
         """;
+
+    private static NpgsqlBatchCommand InsertEvents(List<NewEvent> events) => new("""
+        INSERT INTO events (id, type, partner_id, payload, created_at, trace_parent)
+        SELECT id, type, partner_id, payload::json, now(), trace_parent
+        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[]) AS t(id, type, partner_id, payload, trace_parent)
+        """)
+    {
+        Parameters =
+        {
+            new() { Value = events.Select(e => e.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+            new() { Value = events.Select(e => e.Type).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            new() { Value = events.Select(e => e.PartnerId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+            new() { Value = events.Select(e => e.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            new() { Value = events.Select(e => e.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+        },
+    };
+
+    private sealed record MatchingSubscription(Guid Id, Guid PartnerId, bool Enabled);
+
+    /// <summary>The delivery rows of one commit, one per event and matching subscription: pending, or paused for a disabled subscription.</summary>
+    private sealed class FanOut
+    {
+        private readonly List<Guid> _ids = [], _events = [], _subscriptions = [];
+        private readonly List<string> _statuses = [];
+
+        public int Count => _ids.Count;
+        public bool AnyPending { get; private set; }
+
+        public void Add(Guid eventId, MatchingSubscription subscription)
+        {
+            _ids.Add(TimeOrderedIds.New());
+            _events.Add(eventId);
+            _subscriptions.Add(subscription.Id);
+            _statuses.Add(subscription.Enabled ? DeliveryStatus.Pending : DeliveryStatus.Paused);
+            AnyPending |= subscription.Enabled;
+        }
+
+        public NpgsqlBatchCommand Insert() => new("""
+            INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, created_at, updated_at)
+            SELECT id, event_id, subscription_id, status, now(), now(), now()
+            FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) AS t(id, event_id, subscription_id, status)
+            """)
+        {
+            Parameters =
+            {
+                new() { Value = _ids, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = _events, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = _subscriptions, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = _statuses, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            },
+        };
+    }
 
     private async Task<Dictionary<string, (byte[], Repeated)>> FindOriginalsAsync(List<Pending> repeats)
     {

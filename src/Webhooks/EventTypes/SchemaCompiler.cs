@@ -68,16 +68,23 @@ public static class SchemaCompiler
     }
 
     /// <summary>Every failing path of the instance, as <c>$.a.b[2]</c>, with what failed there.</summary>
-    public static Dictionary<string, string[]> Validate(JsonSchema schema, JsonElement instance)
+    public static Dictionary<string, string[]> Validate(JsonSchema schema, JsonElement instance) => Validate(schema, ToToken(instance));
+
+    internal static Dictionary<string, string[]> Validate(JsonSchema schema, JToken instance)
     {
         ICollection<ValidationError> found;
         try
         {
-            found = Validator.Validate(ToToken(instance), schema, SchemaType.JsonSchema);
+            found = Validator.Validate(instance, schema, SchemaType.JsonSchema);
         }
         catch (RegexMatchTimeoutException)
         {
             return new() { ["$"] = ["A pattern in the schema took too long to evaluate against this value."] };
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException)
+        {
+            // NJsonSchema compares bounds as decimal and cannot convert an integer beyond it.
+            return new() { ["$"] = ["A number is too large to check against the schema."] };
         }
         return Flatten(found).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct().ToArray());
     }

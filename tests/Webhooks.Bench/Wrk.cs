@@ -27,6 +27,10 @@ public static partial class Wrk
         if (File.Exists("/usr/bin/wrk")) return true;
         if (Environment.UserName != "root") return false;
         Run("apt-get", "install -y -qq wrk");
+        if (File.Exists("/usr/bin/wrk")) return true;
+        // A fresh machine has no package lists yet.
+        Run("apt-get", "update -qq");
+        Run("apt-get", "install -y -qq wrk");
         return File.Exists("/usr/bin/wrk");
     }
 

@@ -35,12 +35,12 @@ public static class IngestEndpoints
                 Detail = "An Idempotency-Key has 1 to 255 printable ASCII characters.",
             });
 
-        var (json, bytes, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBodyBytes);
+        var (body, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBodyBytes);
         if (problem is not null) return Problem(problem);
-        using (json)
+        using (body)
         {
             var key = idempotencyKey.Length > 0 ? idempotencyKey : null;
-            var (newEvent, rejected) = await intake.CheckAsync(json!.RootElement, context.Caller(), key, key is null ? null : SHA256.HashData(bytes), context.RequestAborted);
+            var (newEvent, rejected) = await intake.CheckAsync(body!.Root, context.Caller(), key, key is null ? null : SHA256.HashData(body.Bytes), context.RequestAborted);
             if (rejected is not null) return Problem(rejected);
             return await writer.WriteAsync(newEvent!, context.RequestAborted) switch
             {
@@ -55,11 +55,11 @@ public static class IngestEndpoints
 
     private static async Task<IResult> PostBatch(HttpContext context, EventIntake intake, EventWriter writer, IOptions<IngestOptions> options)
     {
-        var (json, _, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBatchBodyBytes);
+        var (body, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBatchBodyBytes);
         if (problem is not null) return Problem(problem);
-        using (json)
+        using (body)
         {
-            if (json!.RootElement.ValueKind != JsonValueKind.Object || !json.RootElement.TryGetProperty("events", out var events)
+            if (body!.Root.ValueKind != JsonValueKind.Object || !body.Root.TryGetProperty("events", out var events)
                 || events.ValueKind != JsonValueKind.Array || events.GetArrayLength() is 0 or > MaxBatch)
                 return Problems.Validation("$.events", $"events must be an array of 1 to {MaxBatch} events.");
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -5,41 +6,51 @@ using Webhooks.Common;
 
 namespace Webhooks.Ingest;
 
+/// <summary>A request's JSON body, parsed in a pooled buffer that goes back to the pool when this is disposed.</summary>
+public sealed class JsonBody(JsonDocument document, byte[] buffer, int length) : IDisposable
+{
+    public JsonElement Root => document.RootElement;
+    public ReadOnlySpan<byte> Bytes => buffer.AsSpan(0, length);
+
+    public void Dispose()
+    {
+        document.Dispose();
+        ArrayPool<byte>.Shared.Return(buffer);
+    }
+}
+
 /// <summary>Reads a JSON body within a size limit (refused before reading when Content-Length says so) and a nesting limit.</summary>
 public static class RequestBody
 {
     public const int MaxDepth = 64;
 
-    public static async Task<(JsonDocument? Json, byte[] Bytes, ProblemDetails? Problem)> ReadJsonAsync(HttpRequest request, int limit)
+    public static async Task<(JsonBody? Body, ProblemDetails? Problem)> ReadJsonAsync(HttpRequest request, int limit)
     {
-        if (request.ContentLength > limit) return (null, [], TooLarge(limit));
+        if (request.ContentLength > limit) return (null, TooLarge(limit));
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
             size.MaxRequestBodySize = limit;
 
-        using var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 4096, limit));
-        var chunk = new byte[16 * 1024];
+        // One byte more than the limit allows, so a body over it is seen without reading all of it.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(request.ContentLength ?? 16 * 1024, limit) + 1);
+        var length = 0;
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), request.HttpContext.RequestAborted)) > 0)
             {
-                if (buffer.Length + read > limit) return (null, [], TooLarge(limit));
-                buffer.Write(chunk, 0, read);
+                length += read;
+                if (length > limit) return Fail(buffer, TooLarge(limit));
+                if (length == buffer.Length) buffer = Grow(buffer, Math.Min(buffer.Length * 2L, limit + 1L));
             }
+            return (new JsonBody(JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = MaxDepth }), buffer, length), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, [], TooLarge(limit));
-        }
-
-        var bytes = buffer.ToArray();
-        try
-        {
-            return (JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = MaxDepth }), bytes, null);
+            return Fail(buffer, TooLarge(limit));
         }
         catch (JsonException e) when (e.Message.Contains("maximum configured depth", StringComparison.Ordinal))
         {
-            return (null, bytes, new ProblemDetails
+            return Fail(buffer, new ProblemDetails
             {
                 Status = 400, Type = Problems.Type("too-deep"), Title = "The JSON is nested too deeply.",
                 Detail = $"JSON may be nested at most {MaxDepth} levels deep.",
@@ -47,12 +58,31 @@ public static class RequestBody
         }
         catch (JsonException e)
         {
-            return (null, bytes, new ProblemDetails
+            return Fail(buffer, new ProblemDetails
             {
                 Status = 400, Type = Problems.Type("malformed-json"), Title = "The body is not valid JSON.",
                 Detail = $"{e.Message} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})",
             });
         }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static byte[] Grow(byte[] buffer, long size)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent((int)size);
+        buffer.CopyTo(larger, 0);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    private static (JsonBody?, ProblemDetails?) Fail(byte[] buffer, ProblemDetails problem)
+    {
+        ArrayPool<byte>.Shared.Return(buffer);
+        return (null, problem);
     }
 
     private static ProblemDetails TooLarge(int limit) => new()

@@ -154,6 +154,25 @@ public sealed class IngestTests(WebhooksApp app) : IClassFixture<WebhooksApp>
     }
 
     [Fact]
+    public async Task A_streamed_body_without_a_length_is_read_whole_however_large_within_the_limit()
+    {
+        var type = await _admin.CreateEventType(schema: new JsonObject());
+        var payload = $$"""{"blob":"{{string.Concat(Enumerable.Range(0, 20_000).Select(i => (char)('a' + i % 26)))}}","n":[1,2,3]}""";
+        var streamed = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes($$"""{"type":"{{type}}","payload":{{payload}}}""")));
+        streamed.Headers.ContentType = new("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events") { Content = streamed };
+        request.Headers.TransferEncodingChunked = true;
+
+        var accepted = await _admin.SendAsync(request).Expect(HttpStatusCode.Accepted);
+
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT payload::text FROM events WHERE id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = Guid.Parse((string)accepted["id"]!) });
+        Assert.Equal(payload, (string)(await command.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
     public async Task Unknown_and_archived_event_types_are_422()
     {
         var unknown = await _admin.PostAsJsonAsync("/api/v1/events", new { type = "no.such.type", payload = new { } })

@@ -47,6 +47,7 @@ public static class IngestBench
                 $"latency {latencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
         }
 
+        await BatchesAsync(client, type, TimeSpan.FromSeconds(5)); // warm-up of the batch path
         var batchRates = new List<double>();
         for (var round = 1; round <= Rounds; round++)
         {

@@ -86,6 +86,7 @@ public static class SchemaCompiler
             // NJsonSchema compares bounds as decimal and cannot convert an integer beyond it.
             return new() { ["$"] = ["A number is too large to check against the schema."] };
         }
+        if (found.Count == 0) return [];
         return Flatten(found).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct().ToArray());
     }
 

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Numerics;
-using JsonElement = System.Text.Json.JsonElement;
-using JsonValueKind = System.Text.Json.JsonValueKind;
 using System.Text.RegularExpressions;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
 using NJsonSchema;
 using NJsonSchema.References;
 using NJsonSchema.Validation;
+using JsonElement = System.Text.Json.JsonElement;
+using JsonValueKind = System.Text.Json.JsonValueKind;
 
 namespace Webhooks.EventTypes;
 

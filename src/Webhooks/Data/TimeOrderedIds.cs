@@ -10,11 +10,14 @@ public static class TimeOrderedIds
     /// A new UUIDv7 for the ingest path, which makes four for each event. Guid.CreateVersion7 takes its random bits
     /// from the operating system's secure generator, a system call per id; ids are not secrets, so a fast generator does.
     /// </summary>
-    public static Guid New()
+    public static Guid New() => New(DateTimeOffset.UtcNow);
+
+    /// <summary>A new UUIDv7 whose time is <paramref name="at"/>'s millisecond, for a row whose created_at is that moment.</summary>
+    public static Guid New(DateTimeOffset at)
     {
         Span<byte> bytes = stackalloc byte[16];
         Random.Shared.NextBytes(bytes[6..]);
-        var milliseconds = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var milliseconds = at.ToUnixTimeMilliseconds();
         for (var i = 0; i < 6; i++) bytes[i] = (byte)(milliseconds >> (40 - 8 * i));
         bytes[6] = (byte)(0x70 | (bytes[6] & 0x0F)); // version 7
         bytes[8] = (byte)(0x80 | (bytes[8] & 0x3F)); // RFC 9562 variant

@@ -127,13 +127,14 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
-        var (claimed, subscriptions, now) = await LookUpAsync(connection, transaction, leaders.Select(p => p.Event).ToList());
+        var events = leaders.Select(p => p.Event).ToList();
+        var (claimed, subscriptions, now) = await LookUpAsync(connection, transaction, events);
 
-        var accepted = leaders.Select(p => p.Event).Where(e => e.IdempotencyKey is null || claimed.Contains(e.Id)).ToList();
+        var accepted = events.Where(e => e.IdempotencyKey is null || claimed.Contains(e.Id)).ToList();
         var written = new Dictionary<Guid, WriteOutcome>(accepted.Count);
         if (accepted.Count > 0)
         {
-            var deliveries = new FanOut();
+            var deliveries = new FanOut(now);
             foreach (var e in accepted)
             {
                 var count = 0;
@@ -234,8 +235,11 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
 
     private sealed record MatchingSubscription(Guid Id, Guid PartnerId, bool Enabled);
 
-    /// <summary>The delivery rows of one commit, one per event and matching subscription: pending, or paused for a disabled subscription.</summary>
-    private sealed class FanOut
+    /// <summary>
+    /// The delivery rows of one commit, one per event and matching subscription: pending, or paused for a disabled
+    /// subscription. Their ids carry the transaction's time, the rows' created_at, whatever the app's clock says.
+    /// </summary>
+    private sealed class FanOut(DateTimeOffset now)
     {
         private readonly List<Guid> _ids = [], _events = [], _subscriptions = [];
         private readonly List<string> _statuses = [];
@@ -245,7 +249,7 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
 
         public void Add(Guid eventId, MatchingSubscription subscription)
         {
-            _ids.Add(TimeOrderedIds.New());
+            _ids.Add(TimeOrderedIds.New(now));
             _events.Add(eventId);
             _subscriptions.Add(subscription.Id);
             _statuses.Add(subscription.Enabled ? DeliveryStatus.Pending : DeliveryStatus.Paused);

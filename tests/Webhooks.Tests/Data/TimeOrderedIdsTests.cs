@@ -23,6 +23,14 @@ public sealed class TimeOrderedIdsTests
     }
 
     [Fact]
+    public void An_id_made_for_a_moment_carries_that_moments_millisecond()
+    {
+        var at = DateTimeOffset.Parse("2026-03-04T05:06:07.8919Z");
+        Assert.Equal(at.ToUnixTimeMilliseconds(), Milliseconds(TimeOrderedIds.New(at)));
+        Assert.Equal(7, TimeOrderedIds.New(at).Version);
+    }
+
+    [Fact]
     public async Task New_ids_sort_in_creation_order_bytewise_as_PostgreSQL_compares_uuids_and_do_not_repeat()
     {
         var earlier = TimeOrderedIds.New();

@@ -61,6 +61,25 @@ public sealed class IngestTests(WebhooksApp app) : IClassFixture<WebhooksApp>
     }
 
     [Fact]
+    public async Task Delivery_ids_carry_the_millisecond_of_their_created_at_so_time_filters_can_seek_by_id()
+    {
+        var type = await _admin.CreateEventType();
+        var partner = await _admin.CreatePartner();
+        await _admin.CreateSubscription(partner, "https://example.com/a", type);
+        await _admin.CreateSubscription(partner, "https://example.com/b", type);
+        var events = Enumerable.Range(0, 200).Select(i => new { type, payload = new { orderId = $"o-{i}", amount = i } });
+        await _admin.PostAsJsonAsync("/api/v1/events/batch", new { events }).Expect(HttpStatusCode.OK);
+
+        Assert.Equal(400, await Count("SELECT count(*) FROM deliveries d JOIN events e ON e.id = d.event_id WHERE e.type = $1", type));
+        // The first 48 bits of a UUIDv7 are its Unix milliseconds.
+        Assert.Equal(0, await Count("""
+            SELECT count(*) FROM deliveries d JOIN events e ON e.id = d.event_id
+            WHERE e.type = $1
+              AND ('x' || substr(replace(d.id::text, '-', ''), 1, 12))::bit(48)::bigint <> floor(extract(epoch FROM d.created_at) * 1000)::bigint
+            """, type));
+    }
+
+    [Fact]
     public async Task A_partner_targeted_event_goes_only_to_that_partners_subscriptions()
     {
         var type = await _admin.CreateEventType();

@@ -22,48 +22,46 @@ public static class IngestBench
 
         await SinglesAsync(client, type, TimeSpan.FromSeconds(10)); // warm-up: JIT, pools, caches
         if (Wrk.EnsureInstalled())
-        {
-            var rates = new List<double>();
-            for (var round = 1; round <= Rounds; round++)
+            await InRoundsAsync($"single events (wrk, {Connections} connections)", async () =>
             {
                 var cpu = Cpu(stack);
                 var commits = await stack.CommitsAsync();
                 var result = Wrk.PostEvents(stack.App.Address, type, key, Connections, duration);
                 var accepted = (long)(result.RequestsPerSecond * duration.TotalSeconds) - result.Failed;
-                Console.WriteLine($"  round {round}, single events (wrk): {result.RequestsPerSecond:F0} requests/s ({result.Failed} not 202), {Connections} connections; " +
-                    $"latency {result.Latency}; {accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits):F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
-                rates.Add(accepted / duration.TotalSeconds);
-            }
-            Console.WriteLine($"ingest, single events (wrk, {Connections} connections): {Median(rates)}");
-        }
+                return (accepted / duration.TotalSeconds, $"{result.RequestsPerSecond:F0} requests/s ({result.Failed} not 202); latency {result.Latency}; " +
+                    $"{accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits):F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
+            });
         else Console.WriteLine("ingest, single events (wrk): skipped, wrk is missing and could not be installed");
 
-        {
-            var cpu = Cpu(stack);
-            var commits = await stack.CommitsAsync();
-            var (accepted, failed, latencies) = await SinglesAsync(client, type, duration);
-            var perCommit = accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits);
-            Console.WriteLine($"ingest, single events (HttpClient): {accepted / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; " +
-                $"latency {latencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
-        }
+        var singlesCpu = Cpu(stack);
+        var singlesCommits = await stack.CommitsAsync();
+        var (singles, singlesFailed, singlesLatencies) = await SinglesAsync(client, type, duration);
+        var perCommit = singles / (double)Math.Max(1, await stack.CommitsAsync() - singlesCommits);
+        Console.WriteLine($"ingest, single events (HttpClient): {singles / duration.TotalSeconds:F0} events/s accepted ({singlesFailed} failed), {Connections} connections; " +
+            $"latency {singlesLatencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, singlesCpu, singles)}");
 
         await BatchesAsync(client, type, TimeSpan.FromSeconds(5)); // warm-up of the batch path
-        var batchRates = new List<double>();
-        for (var round = 1; round <= Rounds; round++)
+        await InRoundsAsync($"batches of 500 ({BatchConnections} connections)", async () =>
         {
             var cpu = Cpu(stack);
             var (events, failed, latencies) = await BatchesAsync(client, type, duration);
-            Console.WriteLine($"  round {round}, batches of 500: {events / duration.TotalSeconds:F0} events/s accepted ({failed} failed batches), {BatchConnections} connections; " +
+            return (events / duration.TotalSeconds, $"{events / duration.TotalSeconds:F0} events/s accepted ({failed} failed batches); " +
                 $"batch latency {latencies.Summary()}; CPU per event: {PerEvent(stack, cpu, events)}");
-            batchRates.Add(events / duration.TotalSeconds);
-        }
-        Console.WriteLine($"ingest, batches of 500 ({BatchConnections} connections): {Median(batchRates)}");
+        });
     }
 
-    private static string Median(List<double> rates)
+    /// <summary>Runs a measurement <see cref="Rounds"/> times, printing each round, then the median round's rate.</summary>
+    private static async Task InRoundsAsync(string what, Func<Task<(double EventsPerSecond, string Detail)>> measure)
     {
-        var sorted = rates.Order().ToList();
-        return $"median {sorted[sorted.Count / 2]:F0} events/s accepted (rounds: {string.Join(", ", rates.Select(r => r.ToString("F0")))})";
+        var rates = new List<double>();
+        for (var round = 1; round <= Rounds; round++)
+        {
+            var (rate, detail) = await measure();
+            Console.WriteLine($"  round {round}, {what}: {detail}");
+            rates.Add(rate);
+        }
+        var median = rates.Order().ElementAt(Rounds / 2);
+        Console.WriteLine($"ingest, {what}: median {median:F0} events/s accepted (rounds: {string.Join(", ", rates.Select(r => r.ToString("F0")))})");
     }
 
     /// <summary>GET /healthz from as many connections: what the framework and the machine cost per request.</summary>

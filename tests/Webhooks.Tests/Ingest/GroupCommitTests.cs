@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Ingest;
@@ -34,5 +35,41 @@ public sealed class GroupCommitTests(WebhooksApp app) : IClassFixture<WebhooksAp
         }
         foreach (var response in responses)
             await admin.GetAsync($"/api/v1/events/{(await response.ReadJson())["id"]}").Expect(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task When_a_commits_deliveries_cannot_be_written_its_event_is_not_stored_either_and_the_next_commit_works()
+    {
+        var admin = app.Client();
+        var type = await admin.CreateEventType();
+        var subscription = await admin.CreateSubscription(await admin.CreatePartner(), "https://example.com/hook", type);
+        var trigger = "refuse_" + ((string)subscription["id"]!).Replace("-", "");
+        await Sql($"""
+            CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.subscription_id = '{subscription["id"]}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER {trigger} BEFORE INSERT ON deliveries FOR EACH ROW EXECUTE FUNCTION {trigger}();
+            """);
+
+        var refused = await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } });
+        Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+        Assert.Equal(0L, await Sql("SELECT count(*) FROM events WHERE type = $1", type));
+
+        await Sql($"DROP TRIGGER {trigger} ON deliveries");
+        var accepted = await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-2", amount = 2 } })
+            .Expect(HttpStatusCode.Accepted);
+        Assert.Equal(1, (int)accepted["deliveries"]!);
+        Assert.Equal(1L, await Sql("SELECT count(*) FROM events WHERE type = $1", type));
+    }
+
+    private async Task<object?> Sql(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
+        return await command.ExecuteScalarAsync();
     }
 }

@@ -13,6 +13,20 @@ public static class CpuTime
         return (long.Parse(fields[11]) + long.Parse(fields[12]) + long.Parse(fields[13]) + long.Parse(fields[14])) / TicksPerSecond;
     }
 
+    /// <summary>CPU seconds all cores have spent on user, system and interrupt work, from /proc/stat.</summary>
+    public static double MachineBusy()
+    {
+        var cpu = MachineTicks();
+        return (cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6]) / TicksPerSecond;
+    }
+
+    /// <summary>CPU seconds the host of this virtual machine ran something else while a core here wanted to run.</summary>
+    public static double MachineStolen() => MachineTicks()[7] / TicksPerSecond;
+
+    // user nice system idle iowait irq softirq steal ...
+    private static long[] MachineTicks() =>
+        File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(long.Parse).ToArray();
+
     /// <summary>CPU seconds of every postgres process of the cluster in this data directory.</summary>
     public static double OfPostgres(string dataDirectory)
     {

@@ -22,31 +22,34 @@ public static class IngestBench
 
         await SinglesAsync(client, type, TimeSpan.FromSeconds(10)); // warm-up: JIT, pools, caches
         if (Wrk.EnsureInstalled())
+        {
+            Wrk.PostEvents(stack.App.Address, type, key, Connections, TimeSpan.FromSeconds(10)); // warm-up: wrk's connections and requests
             await InRoundsAsync($"single events (wrk, {Connections} connections)", async () =>
             {
                 var cpu = Cpu(stack);
-                var commits = await stack.CommitsAsync();
+                var counters = await stack.CountersAsync();
                 var result = Wrk.PostEvents(stack.App.Address, type, key, Connections, duration);
                 var accepted = (long)(result.RequestsPerSecond * duration.TotalSeconds) - result.Failed;
                 return (accepted / duration.TotalSeconds, $"{result.RequestsPerSecond:F0} requests/s ({result.Failed} not 202); latency {result.Latency}; " +
-                    $"{accepted / (double)Math.Max(1, await stack.CommitsAsync() - commits):F1} events per commit; CPU per event: {PerEvent(stack, cpu, accepted)}");
+                    $"{(await stack.CountersAsync()).Since(counters, accepted)}; CPU per event: {PerEvent(stack, cpu, accepted)}");
             });
+        }
         else Console.WriteLine("ingest, single events (wrk): skipped, wrk is missing and could not be installed");
 
         var singlesCpu = Cpu(stack);
-        var singlesCommits = await stack.CommitsAsync();
+        var singlesCounters = await stack.CountersAsync();
         var (singles, singlesFailed, singlesLatencies) = await SinglesAsync(client, type, duration);
-        var perCommit = singles / (double)Math.Max(1, await stack.CommitsAsync() - singlesCommits);
         Console.WriteLine($"ingest, single events (HttpClient): {singles / duration.TotalSeconds:F0} events/s accepted ({singlesFailed} failed), {Connections} connections; " +
-            $"latency {singlesLatencies.Summary()}; {perCommit:F1} events per commit; CPU per event: {PerEvent(stack, singlesCpu, singles)}");
+            $"latency {singlesLatencies.Summary()}; {(await stack.CountersAsync()).Since(singlesCounters, singles)}; CPU per event: {PerEvent(stack, singlesCpu, singles)}");
 
         await BatchesAsync(client, type, TimeSpan.FromSeconds(5)); // warm-up of the batch path
         await InRoundsAsync($"batches of 500 ({BatchConnections} connections)", async () =>
         {
             var cpu = Cpu(stack);
+            var counters = await stack.CountersAsync();
             var (events, failed, latencies) = await BatchesAsync(client, type, duration);
             return (events / duration.TotalSeconds, $"{events / duration.TotalSeconds:F0} events/s accepted ({failed} failed batches); " +
-                $"batch latency {latencies.Summary()}; CPU per event: {PerEvent(stack, cpu, events)}");
+                $"batch latency {latencies.Summary()}; {(await stack.CountersAsync()).Since(counters, events)}; CPU per event: {PerEvent(stack, cpu, events)}");
         });
     }
 
@@ -82,12 +85,18 @@ public static class IngestBench
         Console.WriteLine($"baseline GET /healthz: {done / duration.TotalSeconds:F0} requests/s; CPU per request: {PerEvent(stack, cpu, done)}");
     }
 
-    private static (double App, double Postgres) Cpu(BenchStack stack) => (CpuTime.Of(stack.App.Id), CpuTime.OfPostgres(stack.Cluster.DataDirectory));
+    private static CpuSeconds Cpu(BenchStack stack) => new(CpuTime.Of(stack.App.Id), CpuTime.OfPostgres(stack.Cluster.DataDirectory),
+        CpuTime.Of(Environment.ProcessId), CpuTime.MachineBusy(), CpuTime.MachineStolen());
 
-    private static string PerEvent(BenchStack stack, (double App, double Postgres) before, long events)
+    private readonly record struct CpuSeconds(double App, double Postgres, double Bench, double Busy, double Stolen);
+
+    // "busy" is every process on the machine, wrk and the kernel included; "stolen" is time the host gave the cores to someone else.
+    private static string PerEvent(BenchStack stack, CpuSeconds before, long events)
     {
-        var (app, postgres) = Cpu(stack);
-        return $"app {(app - before.App) * 1e6 / Math.Max(1, events):F0} µs, PostgreSQL {(postgres - before.Postgres) * 1e6 / Math.Max(1, events):F0} µs";
+        var now = Cpu(stack);
+        string Micros(double seconds) => $"{seconds * 1e6 / Math.Max(1, events):F0} µs";
+        return $"app {Micros(now.App - before.App)}, PostgreSQL {Micros(now.Postgres - before.Postgres)}, bench process {Micros(now.Bench - before.Bench)}, " +
+            $"machine busy {Micros(now.Busy - before.Busy)}, stolen {Micros(now.Stolen - before.Stolen)}";
     }
 
     public static HttpClient LoadClient(BenchStack stack, string key, int connections)

@@ -45,16 +45,17 @@ public sealed class BenchStack : IAsyncDisposable
     public static string Payload(int i) =>
         $$"""{"orderId":"ord-{{i:D8}}","amount":{{i % 1000}}.95,"currency":"EUR","customer":{"id":"cus-{{i % 5000:D6}}","email":"buyer{{i % 5000}}@example.com"},"lines":[{"sku":"SKU-{{i % 97:D4}}","qty":2,"price":12.5},{"sku":"SKU-{{i % 89:D4}}","qty":1,"price":21.45}],"note":"benchmark event"}""";
 
-    /// <summary>Transactions committed in the app's database and WAL bytes written so far.</summary>
+    /// <summary>Transactions committed in the app's database, WAL bytes written and events inserted so far.</summary>
     public async Task<DatabaseCounters> CountersAsync()
     {
         await using var connection = new Npgsql.NpgsqlConnection(Cluster.ConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            "SELECT xact_commit, pg_current_wal_lsn() - '0/0' FROM pg_stat_database WHERE datname = current_database()", connection);
+            "SELECT xact_commit, pg_current_wal_lsn() - '0/0', (SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'events') " +
+            "FROM pg_stat_database WHERE datname = current_database()", connection);
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
-        return new DatabaseCounters(reader.GetInt64(0), reader.GetDecimal(1));
+        return new DatabaseCounters(reader.GetInt64(0), reader.GetDecimal(1), reader.GetInt64(2));
     }
 
     public async ValueTask DisposeAsync()
@@ -65,7 +66,7 @@ public sealed class BenchStack : IAsyncDisposable
     }
 }
 
-public readonly record struct DatabaseCounters(long Commits, decimal WalBytes)
+public readonly record struct DatabaseCounters(long Commits, decimal WalBytes, long EventsInserted)
 {
     public string Since(DatabaseCounters before, long events) =>
         $"{events / (double)Math.Max(1, Commits - before.Commits):F1} events per commit, {(WalBytes - before.WalBytes) / Math.Max(1, events):F0} WAL bytes per event";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -57,11 +58,9 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     private async Task WriteLoop(CancellationToken stoppingToken)
     {
         var batch = new List<Pending>();
-        var delay = options.Value.CommitDelay;
         while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
         {
-            // Wait a moment for company: one commit for many requests costs the database far less than one each.
-            if (delay > TimeSpan.Zero && _queue.Reader.Count < options.Value.MaxEventsPerCommit) await Task.Delay(delay, CancellationToken.None);
+            await GatherAsync();
             batch.Clear();
             while (batch.Count < options.Value.MaxEventsPerCommit && _queue.Reader.TryRead(out var request)) batch.AddRange(request);
             if (batch.Count == 0) continue;
@@ -74,6 +73,22 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
                 logger.LogWarning("Could not commit {Count} events: {Message}", batch.Count, e.Message);
                 foreach (var pending in batch) pending.Outcome.TrySetException(e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Waits for company while it keeps coming, at most CommitDelay: one commit for many requests costs the database far
+    /// less than one each. Each yield lets the requests the thread pool already runs reach the queue. A timer is not used
+    /// because on a busy machine a 1 ms Task.Delay sleeps about 3 ms (measured), and every commit would wait that long.
+    /// </summary>
+    private async Task GatherAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(started) < options.Value.CommitDelay && _queue.Reader.Count < options.Value.MaxEventsPerCommit)
+        {
+            var queued = _queue.Reader.Count;
+            await Task.Yield();
+            if (_queue.Reader.Count == queued) return;
         }
     }
 

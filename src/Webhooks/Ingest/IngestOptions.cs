@@ -13,7 +13,7 @@ public sealed class IngestOptions
     /// <summary>How many commits may be in flight at once; each carries every event that arrived meanwhile.</summary>
     public int Writers { get; set; } = 2;
     public int MaxEventsPerCommit { get; set; } = 2000;
-    /// <summary>How long a writer waits for more events before it commits what it has; zero commits at once.</summary>
+    /// <summary>The longest a writer waits for more events, while they keep arriving, before it commits what it has; zero commits at once.</summary>
     public TimeSpan CommitDelay { get; set; } = TimeSpan.FromMilliseconds(1);
 }
 

@@ -17,8 +17,29 @@ public sealed class BenchStack : IAsyncDisposable
         var root = Path.Combine(Path.GetTempPath(), "wh-bench-" + Guid.NewGuid().ToString("N")[..8]);
         var cluster = new LocalPostgres(Path.Combine(root, "pg"));
         await cluster.StartAsync();
+        await WarmWalAsync(cluster);
         var app = await AppProcess.StartAsync(cluster.ConnectionString, settings ?? new Dictionary<string, string> { ["Webhooks:Workers:Enabled"] = "false" });
         return new BenchStack { Cluster = cluster, App = app, Root = root };
+    }
+
+    /// <summary>
+    /// Fills and recycles 2 GB of WAL, as a cluster that has run a while has done: PostgreSQL then reuses those files,
+    /// where a fresh cluster writes each new 16 MB WAL file full of zeros inside some commit first.
+    /// </summary>
+    private static async Task WarmWalAsync(LocalPostgres cluster)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        foreach (var sql in new[]
+        {
+            "CREATE TABLE wal_warm_up AS SELECT repeat('x', 1000) AS filler FROM generate_series(1, 1800000)",
+            "DROP TABLE wal_warm_up",
+            "CHECKPOINT",
+        })
+        {
+            await using var command = new Npgsql.NpgsqlCommand(sql, connection) { CommandTimeout = 300 };
+            await command.ExecuteNonQueryAsync();
+        }
     }
 
     /// <summary>An event type with a five-property schema, a partner, and <paramref name="subscriptions"/> subscriptions to it.</summary>

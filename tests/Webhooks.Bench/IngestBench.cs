@@ -48,7 +48,7 @@ public static class IngestBench
         var (type, key) = await stack.SeedAsync(subscriptions: 3, url: "https://receiver.example/hook");
         using var client = LoadClient(stack, key, BatchConnections);
 
-        await BatchesAsync(client, type, TimeSpan.FromSeconds(10)); // warm-up: JIT, pools, caches
+        await BatchesAsync(client, type, TimeSpan.FromSeconds(20)); // warm-up: JIT, pools, caches, the GC's budgets
         await InRoundsAsync($"batches of 500 ({BatchConnections} connections)", async () =>
         {
             var cpu = Cpu(stack);

@@ -11,13 +11,8 @@ using Xunit.Abstractions;
 
 namespace Webhooks.Tests.Retention;
 
-// Alone on the machine: the purge loads both cores, and the slowest ingest request is only telling when other
-// test classes are not taking them too (one took a second while they ran alongside).
-[Collection(Collection)]
 public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOutputHelper output) : IClassFixture<RetentionAtScaleTests.App>
 {
-    public const string Collection = "retention at scale";
-
     public sealed class App : WebhooksApp
     {
         protected override Dictionary<string, string?> Settings => new(base.Settings)
@@ -161,6 +156,3 @@ public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOu
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
-
-[CollectionDefinition(RetentionAtScaleTests.Collection, DisableParallelization = true)]
-public sealed class RetentionAtScaleCollection;

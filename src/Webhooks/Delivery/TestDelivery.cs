@@ -58,32 +58,34 @@ public sealed class TestDelivery(
     private async Task<ClaimedDelivery> CreateAsync(Subscription subscription, string type, string example, CancellationToken cancellationToken)
     {
         var eventId = Guid.CreateVersion7();
-        var deliveryId = Guid.CreateVersion7();
         var token = Guid.CreateVersion7();
         await using var command = dataSource.CreateCommand("""
             WITH e AS (
                 INSERT INTO events (id, type, partner_id, payload, created_at) VALUES ($1, $2, $3, $4::json, now())
                 RETURNING id, created_at, payload::text
             ), d AS (
+                -- The id is made in SQL, from the database's clock, so its millisecond is never earlier than its created_at:
+                -- delivery filters by time seek by id.
                 INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, lease_token, locked_by, created_at, updated_at)
-                SELECT $5, e.id, $6, 'pending', now() + $7, $8, 'test', now(), now() FROM e
+                SELECT uuid_v7(), e.id, $5, 'pending', now() + $6, $7, 'test', now(), now() FROM e
+                RETURNING id
             )
             SELECT e.created_at, e.payload,
                 ARRAY(SELECT ss.protected_secret FROM subscription_secrets ss
-                      WHERE ss.subscription_id = $6 AND (ss.expires_at IS NULL OR ss.expires_at > now()) ORDER BY ss.id DESC)
-            FROM e
+                      WHERE ss.subscription_id = $5 AND (ss.expires_at IS NULL OR ss.expires_at > now()) ORDER BY ss.id DESC),
+                d.id
+            FROM e, d
             """);
         command.Parameters.Add(new() { Value = eventId });
         command.Parameters.Add(new() { Value = type });
         command.Parameters.Add(new() { Value = subscription.PartnerId });
         command.Parameters.Add(new() { Value = example });
-        command.Parameters.Add(new() { Value = deliveryId });
         command.Parameters.Add(new() { Value = subscription.Id });
         command.Parameters.Add(new() { Value = workers.CurrentValue.Lease, NpgsqlDbType = NpgsqlDbType.Interval });
         command.Parameters.Add(new() { Value = token });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return new ClaimedDelivery(deliveryId, eventId, subscription.Id, token, 0, 0, type, reader.GetString(1),
+        return new ClaimedDelivery(reader.GetGuid(3), eventId, subscription.Id, token, 0, 0, type, reader.GetString(1),
             reader.GetFieldValue<DateTimeOffset>(0), subscription.Url, subscription.Enabled, false,
             System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2));
     }

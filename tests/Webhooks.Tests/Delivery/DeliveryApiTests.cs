@@ -115,6 +115,21 @@ public sealed class TestSendTests(LoopbackApp app) : IClassFixture<LoopbackApp>
     }
 
     [Fact]
+    public async Task A_test_send_is_listed_by_a_since_filter_at_its_own_creation_time()
+    {
+        await using var receiver = await TestReceiver.StartAsync(_ => new Answer(200, ""));
+        var subscription = (string)(await _admin.CreateSubscription(await _admin.CreatePartner(), receiver.Url, await _admin.CreateEventType()))["id"]!;
+        for (var i = 0; i < 10; i++)
+        {
+            var sent = await _admin.PostAsync($"/api/v1/subscriptions/{subscription}/test", null).Expect(HttpStatusCode.OK);
+            var delivery = await _admin.GetAsync($"/api/v1/deliveries/{sent["deliveryId"]}").Expect(HttpStatusCode.OK);
+            var since = Uri.EscapeDataString((string)delivery["createdAt"]!);
+            var listed = await _admin.GetAsync($"/api/v1/deliveries?subscriptionId={subscription}&since={since}").Expect(HttpStatusCode.OK);
+            Assert.Contains(listed["data"]!.AsArray(), d => (string)d!["id"]! == (string)sent["deliveryId"]!);
+        }
+    }
+
+    [Fact]
     public async Task Testing_a_subscription_whose_filters_match_no_example_is_unprocessable()
     {
         var partner = await _admin.CreatePartner();

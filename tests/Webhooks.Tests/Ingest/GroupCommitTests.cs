@@ -2,7 +2,6 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Ingest;
@@ -44,7 +43,7 @@ public sealed class GroupCommitTests(WebhooksApp app) : IClassFixture<WebhooksAp
         var type = await admin.CreateEventType();
         var subscription = await admin.CreateSubscription(await admin.CreatePartner(), "https://example.com/hook", type);
         var trigger = "refuse_" + ((string)subscription["id"]!).Replace("-", "");
-        await Sql($"""
+        await DeliveryData.Execute(app.ConnectionString, $"""
             CREATE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NEW.subscription_id = '{subscription["id"]}' THEN RAISE EXCEPTION 'refused by the test'; END IF;
@@ -55,21 +54,12 @@ public sealed class GroupCommitTests(WebhooksApp app) : IClassFixture<WebhooksAp
 
         var refused = await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } });
         Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
-        Assert.Equal(0L, await Sql("SELECT count(*) FROM events WHERE type = $1", type));
+        Assert.Equal(0L, await DeliveryData.Scalar<long>(app.ConnectionString, "SELECT count(*) FROM events WHERE type = $1", type));
 
-        await Sql($"DROP TRIGGER {trigger} ON deliveries");
+        await DeliveryData.Execute(app.ConnectionString, $"DROP TRIGGER {trigger} ON deliveries");
         var accepted = await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-2", amount = 2 } })
             .Expect(HttpStatusCode.Accepted);
         Assert.Equal(1, (int)accepted["deliveries"]!);
-        Assert.Equal(1L, await Sql("SELECT count(*) FROM events WHERE type = $1", type));
-    }
-
-    private async Task<object?> Sql(string sql, params object[] parameters)
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters) command.Parameters.Add(new NpgsqlParameter { Value = p });
-        return await command.ExecuteScalarAsync();
+        Assert.Equal(1L, await DeliveryData.Scalar<long>(app.ConnectionString, "SELECT count(*) FROM events WHERE type = $1", type));
     }
 }

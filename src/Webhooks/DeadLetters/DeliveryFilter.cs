@@ -37,8 +37,9 @@ public sealed record DeliveryFilter(
         if (EventType is not null) rows = rows.Where(r => r.EventType == EventType);
         if (Since is { } since)
         {
-            // A delivery's id carries its created_at millisecond (ingest makes it from the transaction's time), so the
-            // primary key can find where the range starts; created_at keeps the bound exact.
+            // A delivery's id is never earlier than its created_at millisecond (ingest makes it from the transaction's
+            // time, a test send with uuid_v7() after it), so the primary key can find where the range starts; created_at
+            // keeps the bound exact.
             var first = TimeOrderedIds.FirstAt(since);
             rows = rows.Where(r => r.Delivery.Id >= first && r.Delivery.CreatedAt >= since);
         }

@@ -12,12 +12,16 @@ public sealed class BenchStack : IAsyncDisposable
     public required AppProcess App { get; init; }
     public required string Root { get; init; }
 
-    public static async Task<BenchStack> StartAsync(IDictionary<string, string>? settings = null)
+    /// <summary>With <c>--statements</c> on the command line, PostgreSQL counts every statement the app runs (pg_stat_statements).</summary>
+    public static bool CountStatements { get; set; }
+
+    public static async Task<BenchStack> StartAsync(IDictionary<string, string>? settings = null, bool warmWal = true)
     {
         var root = Path.Combine(Path.GetTempPath(), "wh-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var cluster = new LocalPostgres(Path.Combine(root, "pg"));
+        var cluster = new LocalPostgres(Path.Combine(root, "pg"),
+            settings: CountStatements ? new Dictionary<string, string> { ["shared_preload_libraries"] = "'pg_stat_statements'" } : null);
         await cluster.StartAsync();
-        await WarmWalAsync(cluster);
+        if (warmWal) await WarmWalAsync(cluster);
         var app = await AppProcess.StartAsync(cluster.ConnectionString, settings ?? new Dictionary<string, string> { ["Webhooks:Workers:Enabled"] = "false" });
         return new BenchStack { Cluster = cluster, App = app, Root = root };
     }
@@ -77,6 +81,22 @@ public sealed class BenchStack : IAsyncDisposable
         await using var reader = await command.ExecuteReaderAsync();
         await reader.ReadAsync();
         return new DatabaseCounters(reader.GetInt64(0), reader.GetDecimal(1), reader.GetInt64(2));
+    }
+
+    /// <summary>The statements that took the most database time since the last call, when <see cref="CountStatements"/> is on.</summary>
+    public async Task PrintStatementsAsync(long per)
+    {
+        if (!CountStatements) return;
+        await using var connection = new Npgsql.NpgsqlConnection(Cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using (var create = new Npgsql.NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", connection)) await create.ExecuteNonQueryAsync();
+        await using (var command = new Npgsql.NpgsqlCommand(
+            "SELECT calls, total_exec_time, rows, regexp_replace(left(query, 90), '\\s+', ' ', 'g') FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                Console.WriteLine($"    {reader.GetInt64(0) / (double)per,8:F4} calls/item {reader.GetDouble(1) * 1000 / per,7:F1} µs/item {reader.GetInt64(2) / (double)Math.Max(1, reader.GetInt64(0)),7:F1} rows/call  {reader.GetString(3)}");
+        await using var reset = new Npgsql.NpgsqlCommand("SELECT pg_stat_statements_reset()", connection);
+        await reset.ExecuteNonQueryAsync();
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,8 @@
 using Webhooks.Bench;
 
-// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|all|soak] [--seconds N]
+// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak] [--seconds N]
 var mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
+BenchStack.CountStatements = args.Contains("--statements");
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 
 if (mode is "baseline")
@@ -29,6 +30,12 @@ if (mode is "delivery" or "all")
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Delivery benchmark on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
     await DeliveryBench.RunAsync(stack, TimeSpan.FromSeconds(seconds));
+}
+if (mode is "one-endpoint" or "all")
+{
+    await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
+    Console.WriteLine($"One-endpoint delivery benchmark on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
+    await DeliveryBench.OneEndpointAsync(stack);
 }
 if (mode is "soak")
 {

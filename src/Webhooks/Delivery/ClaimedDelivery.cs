@@ -11,6 +11,9 @@ public sealed record ClaimedDelivery(
 
     /// <summary>The trace context of the request that posted the event: each attempt is a span in that trace.</summary>
     public string? TraceParent { get; init; }
+
+    /// <summary>The destination host: every endpoint on it shares its in-flight cap.</summary>
+    public string Host => field ??= Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : Url;
 }
 
 /// <summary>What one attempt did, as the attempts table records it.</summary>

@@ -13,24 +13,32 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
 {
     public const string Channel = "deliveries";
 
+    // The signing secrets are read once per subscription in the claim, not once per row.
     private const string ClaimSql = """
-        UPDATE deliveries d
-        SET next_attempt_at = now() + $1, lease_token = $2, locked_by = $3, updated_at = now()
-        FROM events e, subscriptions s
-        WHERE d.id IN (
-                SELECT id FROM deliveries
-                WHERE status = 'pending' AND next_attempt_at <= now()
-                ORDER BY next_attempt_at
-                LIMIT $4
-                FOR UPDATE SKIP LOCKED)
-          AND e.id = d.event_id AND s.id = d.subscription_id
-        RETURNING d.id, d.event_id, d.subscription_id, d.attempt_count, d.attempt_base,
-            e.type, e.payload::text, e.created_at,
-            s.url, s.enabled, s.deleted_at IS NOT NULL, s.headers::text, s.rate_limit_per_second,
-            ARRAY(SELECT ss.protected_secret FROM subscription_secrets ss
-                  WHERE ss.subscription_id = s.id AND (ss.expires_at IS NULL OR ss.expires_at > now())
-                  ORDER BY ss.id DESC),
-            e.trace_parent
+        WITH claimed AS (
+            UPDATE deliveries d
+            SET next_attempt_at = now() + $1, lease_token = $2, locked_by = $3, updated_at = now()
+            FROM events e, subscriptions s
+            WHERE d.id IN (
+                    SELECT id FROM deliveries
+                    WHERE status = 'pending' AND next_attempt_at <= now()
+                    ORDER BY next_attempt_at
+                    LIMIT $4
+                    FOR UPDATE SKIP LOCKED)
+              AND e.id = d.event_id AND s.id = d.subscription_id
+            RETURNING d.id, d.event_id, d.subscription_id, d.attempt_count, d.attempt_base,
+                e.type, e.payload::text AS payload, e.created_at,
+                s.url, s.enabled, s.deleted_at IS NOT NULL AS deleted, s.headers::text AS headers, s.rate_limit_per_second,
+                e.trace_parent
+        )
+        SELECT c.*,
+            CASE WHEN row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.id) = 1 THEN
+                ARRAY(SELECT ss.protected_secret FROM subscription_secrets ss
+                      WHERE ss.subscription_id = c.subscription_id AND (ss.expires_at IS NULL OR ss.expires_at > now())
+                      ORDER BY ss.id DESC)
+            END
+        FROM claimed c
+        ORDER BY c.subscription_id, c.id
         """;
 
     public async Task<List<ClaimedDelivery>> ClaimAsync(int count, TimeSpan lease, string worker, CancellationToken cancellationToken)
@@ -42,14 +50,19 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         command.Parameters.Add(new() { Value = worker });
         command.Parameters.Add(new() { Value = count });
         var claimed = new List<ClaimedDelivery>(count);
+        string[] secrets = [];
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        // Rows come grouped by subscription, in id order within it; the first row of each carries its secrets.
         while (await reader.ReadAsync(cancellationToken))
+        {
+            if (!reader.IsDBNull(14)) secrets = reader.GetFieldValue<string[]>(14);
             claimed.Add(new ClaimedDelivery(
                 reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), token, reader.GetInt32(3), reader.GetInt32(4),
                 reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.GetString(8), reader.GetBoolean(9), reader.GetBoolean(10), reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetInt32(12), reader.GetFieldValue<string[]>(13))
-            { TraceParent = reader.IsDBNull(14) ? null : reader.GetString(14) });
+                reader.IsDBNull(12) ? null : reader.GetInt32(12), secrets)
+            { TraceParent = reader.IsDBNull(13) ? null : reader.GetString(13) });
+        }
         return claimed;
     }
 

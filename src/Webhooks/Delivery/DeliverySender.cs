@@ -70,18 +70,8 @@ public sealed class DeliverySender : IDisposable
         var timestamp = at.ToUnixTimeSeconds();
         var webhookId = delivery.EventId.ToString();
         var signature = WebhookSigner.Sign(webhookId, timestamp, body, secrets);
-        var custom = JsonSerializer.Deserialize<Dictionary<string, string>>(delivery.Headers) ?? [];
-        var recorded = new Dictionary<string, string>
-        {
-            ["content-type"] = "application/json",
-            ["user-agent"] = WebhookMessage.UserAgent,
-            ["webhook-id"] = webhookId,
-            ["webhook-timestamp"] = timestamp.ToString(),
-            ["webhook-signature"] = signature,
-        };
-        // Custom headers often carry credentials: their values are not stored with the attempt.
-        foreach (var name in custom.Keys) recorded[name] = "[redacted]";
-        var requestHeaders = JsonSerializer.Serialize(recorded);
+        var custom = CustomHeaders(delivery.Headers);
+        var requestHeaders = RequestHeaders(webhookId, timestamp, signature, custom);
         using var activity = WebhooksMetrics.Tracing.StartActivity("webhook attempt", ActivityKind.Client, delivery.TraceParent);
         activity?.SetTag("webhooks.delivery.id", delivery.Id);
         activity?.SetTag("webhooks.subscription.id", delivery.SubscriptionId);
@@ -114,7 +104,7 @@ public sealed class DeliverySender : IDisposable
 
     private async ValueTask<AttemptResult> PostAsync(
         (DeliverySender, ClaimedDelivery Delivery, byte[] Body, string WebhookId, long Timestamp, string Signature,
-         Dictionary<string, string> Custom, DateTimeOffset At, string RequestHeaders, long Started) s,
+         KeyValuePair<string, string>[] Custom, DateTimeOffset At, string RequestHeaders, long Started) s,
         CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, s.Delivery.Url)
@@ -166,33 +156,65 @@ public sealed class DeliverySender : IDisposable
     private static bool IsEndpointFailure(AttemptResult r) =>
         r.StatusCode is >= 500 or 429 || r.ErrorKind is ErrorKinds.Connect or ErrorKinds.Dns or ErrorKinds.Tls or ErrorKinds.Timeout;
 
+    private static readonly KeyValuePair<string, string>[] NoHeaders = [];
+
+    /// <summary>The subscription's own headers; most subscriptions have none, and their attempts parse nothing.</summary>
+    private static KeyValuePair<string, string>[] CustomHeaders(string json) =>
+        json is "{}" ? NoHeaders : JsonSerializer.Deserialize<Dictionary<string, string>>(json)?.ToArray() ?? NoHeaders;
+
+    /// <summary>The request's headers as the attempt records them. Custom headers often carry credentials: their values are not stored.</summary>
+    private static string RequestHeaders(string webhookId, long timestamp, string signature, KeyValuePair<string, string>[] custom)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("content-type", "application/json");
+            writer.WriteString("user-agent", WebhookMessage.UserAgent);
+            writer.WriteString("webhook-id", webhookId);
+            writer.WriteString("webhook-timestamp", timestamp.ToString());
+            writer.WriteString("webhook-signature", signature);
+            foreach (var (name, _) in custom) writer.WriteString(name, "[redacted]");
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var buffer = new byte[MaxBodyBytes];
+        if (response.Content.Headers.ContentLength == 0) return null;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxBodyBytes);
         var read = 0;
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            while (read < buffer.Length)
+            while (read < MaxBodyBytes)
             {
-                var n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken);
+                var n = await stream.ReadAsync(buffer.AsMemory(read, MaxBodyBytes - read), cancellationToken);
                 if (n == 0) break;
                 read += n;
             }
         }
         catch (Exception e) when (e is IOException or HttpRequestException) { }
-        return read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace("\0", "");
+        var text = read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace("\0", "");
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        return text;
     }
 
     private static string ResponseHeaders(HttpResponseMessage response)
     {
-        var headers = new Dictionary<string, string>();
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers).Take(50))
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            var value = string.Join(", ", values);
-            headers[name.ToLowerInvariant()] = value.Length > MaxHeaderValue ? value[..MaxHeaderValue] : value;
+            writer.WriteStartObject();
+            foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated).Take(50))
+            {
+                var value = values.ToString();
+                writer.WriteString(name.ToLowerInvariant(), value.Length > MaxHeaderValue ? value[..MaxHeaderValue] : value);
+            }
+            writer.WriteEndObject();
         }
-        return JsonSerializer.Serialize(headers);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static (string Kind, string Message) Classify(HttpRequestException e)

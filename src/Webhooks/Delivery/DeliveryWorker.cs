@@ -169,11 +169,18 @@ public sealed class DeliveryWorker(
     private async Task ProcessAsync(ClaimedDelivery delivery, TimeSpan notBefore, CancellationToken stopping)
     {
         var gate = gates.For(delivery.SubscriptionId);
+        var holding = true;
         try
         {
             await Task.Yield();
             if (notBefore > TimeSpan.Zero) await Task.Delay(notBefore, stopping);
-            using (await gate.EnterAsync(stopping))
+            if (!await gate.EnterAsync(stopping))
+            {
+                holding = false;
+                writer.Add(new Released(delivery, DeliveryStatus.Pending, gate.BusyRetry()));
+                return;
+            }
+            try
             {
                 var pause = gate.PauseRemaining;
                 if (pause > TimeSpan.FromSeconds(2))
@@ -183,7 +190,17 @@ public sealed class DeliveryWorker(
                     return;
                 }
                 if (pause > TimeSpan.Zero) await Task.Delay(pause, stopping);
-                var attempt = await sender.SendAsync(delivery, secrets.Unprotect(delivery.ProtectedSecrets), _abortSends.Token);
+                var host = gates.Host(delivery.Host);
+                await host.WaitAsync(stopping);
+                AttemptResult? attempt;
+                try
+                {
+                    attempt = await sender.SendAsync(delivery, secrets.Unprotect(delivery.ProtectedSecrets), _abortSends.Token);
+                }
+                finally
+                {
+                    host.Release();
+                }
                 if (attempt is null)
                 {
                     var breakDuration = deliveryOptions.CurrentValue.CircuitBreaker.BreakDuration;
@@ -193,6 +210,10 @@ public sealed class DeliveryWorker(
                 }
                 gate.Observe(attempt);
                 writer.Add(retry.Decide(delivery, attempt));
+            }
+            finally
+            {
+                gate.Exit();
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested || _abortSends.IsCancellationRequested)
@@ -206,12 +227,12 @@ public sealed class DeliveryWorker(
         }
         finally
         {
-            gate.Unhold();
+            if (holding) gate.Unhold();
         }
     }
 
     /// <summary>While an endpoint cannot be sent to, its whole due backlog waits, not only the rows this worker happens to hold.</summary>
-    private async Task PushBackAsync(EndpointGates.Gate gate, Guid subscription, TimeSpan delay)
+    private async Task PushBackAsync(EndpointGate gate, Guid subscription, TimeSpan delay)
     {
         if (!gate.ShouldPushBack(delay)) return;
         try

@@ -221,6 +221,40 @@ public sealed class DeliveryTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
     }
 }
 
+/// <summary>The in-flight cap per destination host, shared by every subscription that sends to it.</summary>
+public sealed class HostCapTests(HostCapTests.App app) : IClassFixture<HostCapTests.App>
+{
+    public sealed class App : DeliveryApp
+    {
+        protected override Dictionary<string, string?> Settings
+        {
+            get
+            {
+                var settings = base.Settings;
+                settings["Webhooks:Workers:MaxInFlightPerHost"] = "3";
+                return settings;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Subscriptions_to_one_host_share_its_in_flight_cap()
+    {
+        await using var receiver = await TestReceiver.StartAsync(_ => new Answer(Delay: TimeSpan.FromMilliseconds(300)));
+        var admin = app.Client();
+        var partner = await admin.CreatePartner();
+        foreach (var path in new[] { "?a", "?b", "?c" })
+        {
+            var subscription = Guid.Parse((string)(await admin.CreateSubscription(partner, receiver.Url + path, "*"))["id"]!);
+            await DeliveryData.InsertEvents(app.ConnectionString, subscription, 10);
+        }
+
+        await receiver.WaitForCount(30, TimeSpan.FromSeconds(60));
+        // Each endpoint alone may have 4 in flight; together they never have more than the host's 3.
+        Assert.InRange(receiver.MaxInFlight, 1, 3);
+    }
+}
+
 /// <summary>The per-endpoint circuit breaker, with a low threshold so that it opens within the test.</summary>
 public sealed class CircuitBreakerTests(CircuitBreakerTests.App app) : IClassFixture<CircuitBreakerTests.App>
 {

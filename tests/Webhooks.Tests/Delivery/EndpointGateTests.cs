@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Time.Testing;
+using Webhooks.Delivery;
+
+namespace Webhooks.Tests.Delivery;
+
+/// <summary>The adaptive in-flight limit and the hold limit of one endpoint, driven by the answers it gives.</summary>
+public sealed class EndpointGateTests
+{
+    private readonly FakeTimeProvider _time = new();
+
+    private static AttemptResult Answer(int durationMs, int? status = 200, string? errorKind = null, TimeSpan? retryAfter = null) =>
+        new(DateTimeOffset.UtcNow, durationMs, status, errorKind, null, "{}", null, null, retryAfter);
+
+    /// <summary>Sends one round: as many answers as the limit allows, each taking <paramref name="durationMs"/>.</summary>
+    private static async Task Round(EndpointGate gate, int durationMs)
+    {
+        var limit = gate.Limit;
+        for (var i = 0; i < limit; i++)
+        {
+            Assert.True(gate.TryHold());
+            Assert.True(await gate.EnterAsync(CancellationToken.None));
+            gate.Observe(Answer(durationMs));
+            gate.Exit();
+            gate.Unhold();
+        }
+    }
+
+    [Fact]
+    public async Task A_fast_endpoint_doubles_its_limit_each_round_up_to_the_ceiling()
+    {
+        var gate = new EndpointGate(maxInFlight: 64, concurrency: 512, _time);
+        var limits = new List<int> { gate.Limit };
+        for (var i = 0; i < 5; i++)
+        {
+            await Round(gate, durationMs: 2);
+            limits.Add(gate.Limit);
+        }
+        Assert.Equal([8, 16, 32, 64, 64, 64], limits);
+    }
+
+    [Fact]
+    public async Task Answers_slowing_down_stop_the_growth_and_timeouts_halve_the_limit()
+    {
+        var gate = new EndpointGate(maxInFlight: 64, concurrency: 512, _time);
+        await Round(gate, durationMs: 2);
+        Assert.Equal(16, gate.Limit);
+        await Round(gate, durationMs: 200);
+        Assert.Equal(16, gate.Limit);
+
+        gate.Observe(Answer(2000, status: null, errorKind: ErrorKinds.Timeout));
+        Assert.Equal(8, gate.Limit);
+        gate.Observe(Answer(2000, status: null, errorKind: ErrorKinds.Connect));
+        Assert.Equal(4, gate.Limit);
+    }
+
+    [Fact]
+    public async Task A_503_drops_the_limit_to_one_and_pauses_the_endpoint_then_it_climbs_back()
+    {
+        var gate = new EndpointGate(maxInFlight: 64, concurrency: 512, _time);
+        await Round(gate, durationMs: 2);
+        await Round(gate, durationMs: 2);
+        Assert.Equal(32, gate.Limit);
+
+        gate.Observe(Answer(2, status: 503, retryAfter: TimeSpan.FromSeconds(5)));
+        Assert.Equal(1, gate.Limit);
+        Assert.Equal(TimeSpan.FromSeconds(5), gate.PauseRemaining);
+        _time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(TimeSpan.Zero, gate.PauseRemaining);
+
+        // Back to half the old limit by doubling, then one more per round.
+        var limits = new List<int>();
+        for (var i = 0; i < 6; i++)
+        {
+            await Round(gate, durationMs: 2);
+            limits.Add(gate.Limit);
+        }
+        Assert.Equal([2, 4, 8, 16, 17, 18], limits);
+    }
+
+    [Fact]
+    public async Task Only_the_limit_enters_at_once_and_the_next_enters_when_one_leaves()
+    {
+        var gate = new EndpointGate(maxInFlight: 2, concurrency: 512, _time);
+        Assert.True(await gate.EnterAsync(CancellationToken.None));
+        Assert.True(await gate.EnterAsync(CancellationToken.None));
+        var third = gate.EnterAsync(CancellationToken.None);
+        Assert.False(third.IsCompleted);
+        gate.Exit();
+        Assert.True(await third.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_slow_endpoint_holds_only_twice_its_limit_and_gives_back_what_waits_when_it_slows_down()
+    {
+        var gate = new EndpointGate(maxInFlight: 4, concurrency: 512, _time);
+        // New: held until about a second of sending at 50 ms per answer, 4 at a time.
+        var held = 0;
+        while (gate.TryHold()) held++;
+        Assert.Equal(80, held);
+
+        var inFlight = new List<Task<bool>>();
+        for (var i = 0; i < 4; i++) inFlight.Add(gate.EnterAsync(CancellationToken.None));
+        var waiting = Enumerable.Range(0, 76).Select(_ => gate.EnterAsync(CancellationToken.None)).ToList();
+        Assert.All(inFlight, t => Assert.True(t.Result));
+
+        // Answers now take 10 s: the endpoint may hold only 8, so 72 of the waiting are given back, the newest first.
+        for (var i = 0; i < 10; i++) gate.Observe(Answer(10_000));
+        var givenBack = waiting.Where(t => t.IsCompleted && !t.Result).Count();
+        Assert.Equal(72, givenBack);
+        Assert.All(waiting.Take(4), t => Assert.False(t.IsCompleted));
+        Assert.True(gate.BusyRetry() >= TimeSpan.FromSeconds(8));
+    }
+}

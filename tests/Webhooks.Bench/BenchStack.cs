@@ -15,13 +15,20 @@ public sealed class BenchStack : IAsyncDisposable
     /// <summary>With <c>--statements</c> on the command line, PostgreSQL counts every statement the app runs (pg_stat_statements).</summary>
     public static bool CountStatements { get; set; }
 
-    public static async Task<BenchStack> StartAsync(IDictionary<string, string>? settings = null, bool warmWal = true)
+    /// <summary>With <c>--warm-wal</c>, each cluster first fills and recycles 2 GB of WAL; by default it is new, as a new user's is.</summary>
+    public static bool WarmWal { get; set; }
+
+    /// <summary>PostgreSQL settings given with <c>--pg name=value</c>, over the app's own, for comparing them.</summary>
+    public static Dictionary<string, string> PostgresSettings { get; } = [];
+
+    public static async Task<BenchStack> StartAsync(IDictionary<string, string>? settings = null)
     {
         var root = Path.Combine(Path.GetTempPath(), "wh-bench-" + Guid.NewGuid().ToString("N")[..8]);
-        var cluster = new LocalPostgres(Path.Combine(root, "pg"),
-            settings: CountStatements ? new Dictionary<string, string> { ["shared_preload_libraries"] = "'pg_stat_statements'" } : null);
+        var postgres = new Dictionary<string, string>(PostgresSettings);
+        if (CountStatements) postgres["shared_preload_libraries"] = "'pg_stat_statements'";
+        var cluster = new LocalPostgres(Path.Combine(root, "pg"), settings: postgres);
         await cluster.StartAsync();
-        if (warmWal) await WarmWalAsync(cluster);
+        if (WarmWal) await WarmWalAsync(cluster);
         var app = await AppProcess.StartAsync(cluster.ConnectionString, settings ?? new Dictionary<string, string> { ["Webhooks:Workers:Enabled"] = "false" });
         return new BenchStack { Cluster = cluster, App = app, Root = root };
     }

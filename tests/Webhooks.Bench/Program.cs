@@ -1,8 +1,14 @@
 using Webhooks.Bench;
 
-// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak] [--seconds N]
-var mode = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
+// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline]
+//     [--seconds N] [--warm-wal] [--statements] [--pg name=value ...]
+var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
+BenchStack.WarmWal = args.Contains("--warm-wal");
+for (var i = 0; i < args.Length - 1; i++)
+    if (args[i] == "--pg" && args[i + 1].Split('=', 2) is [var name, var value]) BenchStack.PostgresSettings[name] = value;
+Console.WriteLine($"PostgreSQL: {(BenchStack.WarmWal ? "2 GB of WAL filled and recycled before measuring" : "a new cluster")}" +
+                  string.Concat(BenchStack.PostgresSettings.Select(p => $", {p.Key} = {p.Value}")));
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 
 if (mode is "baseline")

@@ -21,7 +21,8 @@ public sealed record AttemptResult(
     DateTimeOffset At, int DurationMs, int? StatusCode, string? ErrorKind, string? Error,
     string RequestHeaders, string? ResponseHeaders, string? ResponseBody, TimeSpan? RetryAfter)
 {
-    public bool Succeeded => StatusCode is >= 200 and < 300;
+    /// <summary>The destination took the message: an HTTP 2xx, a broker's confirm.</summary>
+    public bool Succeeded => ErrorKind is null;
 }
 
 public static class ErrorKinds

@@ -1,59 +1,36 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Timeout;
+using Webhooks.Delivery.Destinations;
 using Webhooks.Observability;
-using Webhooks.Subscriptions;
 
 namespace Webhooks.Delivery;
 
 /// <summary>
-/// Sends one attempt. One pooled <see cref="SocketsHttpHandler"/> for every endpoint; its connect step
-/// checks the address it is about to connect to, so DNS rebinding cannot reach a blocked address.
-/// Each endpoint (subscription) has its own Polly pipeline: the attempt timeout and a circuit breaker
-/// that only that endpoint's failures can open. Retries are not made here: they are the queue's schedule.
+/// Makes one attempt: builds and signs the message, and has the subscription's destination carry it. Each endpoint
+/// (subscription) has its own Polly pipeline: the attempt timeout and a circuit breaker that only that endpoint's
+/// failures can open. Retries are not made here: they are the queue's schedule.
 /// </summary>
-public sealed class DeliverySender : IDisposable
+public sealed class DeliverySender
 {
-    public const int MaxBodyBytes = 4096;
-    private const int MaxHeaderValue = 1024;
-
-    private readonly HttpClient _client;
     private readonly ResiliencePipelineRegistry<Guid> _pipelines = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, byte> _openCircuits = new();
+    private readonly ConcurrentDictionary<Guid, byte> _openCircuits = new();
+    private readonly Dictionary<string, IDestination> _destinations;
     private readonly IOptionsMonitor<DeliveryOptions> _options;
     private readonly TimeProvider _time;
     private readonly WebhooksMetrics _metrics;
 
-    public DeliverySender(EndpointAddressGuard guard, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, WebhooksMetrics metrics)
+    public DeliverySender(IEnumerable<IDestination> destinations, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, WebhooksMetrics metrics)
     {
+        _destinations = destinations.ToDictionary(d => d.Type);
         _options = options;
         _time = time;
         _metrics = metrics;
         metrics.ObserveOpenCircuits(() => _openCircuits.Count);
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            EnableMultipleHttp2Connections = true,
-            MaxResponseHeadersLength = 64,
-            ConnectCallback = (context, cancellationToken) => ConnectAsync(guard, context.DnsEndPoint, cancellationToken),
-            // Subscribers get the contract's headers only: our trace ids stay ours.
-            ActivityHeadersPropagator = null,
-        };
-        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     /// <summary>
@@ -63,27 +40,21 @@ public sealed class DeliverySender : IDisposable
     public async Task<AttemptResult?> SendAsync(ClaimedDelivery delivery, IReadOnlyList<string> secrets, CancellationToken cancellationToken, bool throughBreaker = true)
     {
         var pipeline = throughBreaker
-            ? _pipelines.GetOrAddPipeline<AttemptResult>(delivery.SubscriptionId, ConfigurePipeline)
-            : _pipelines.GetOrAddPipeline<AttemptResult>(Guid.Empty, (builder, _) => builder.AddTimeout(_options.CurrentValue.Timeout));
+            ? _pipelines.GetOrAddPipeline<SendOutcome>(delivery.SubscriptionId, ConfigurePipeline)
+            : _pipelines.GetOrAddPipeline<SendOutcome>(Guid.Empty, (builder, _) => builder.AddTimeout(_options.CurrentValue.Timeout));
+        var destination = _destinations["http"];
         var at = _time.GetUtcNow();
-        var body = WebhookMessage.Body(delivery.EventType, delivery.EventCreatedAt, delivery.Payload);
-        var timestamp = at.ToUnixTimeSeconds();
-        var webhookId = delivery.EventId.ToString();
-        var signature = WebhookSigner.Sign(webhookId, timestamp, body, secrets);
-        var custom = CustomHeaders(delivery.Headers);
-        var requestHeaders = RequestHeaders(webhookId, timestamp, signature, custom);
+        var message = WebhookMessage.Build(delivery, at.ToUnixTimeSeconds(), secrets);
         using var activity = WebhooksMetrics.Tracing.StartActivity("webhook attempt", ActivityKind.Client, delivery.TraceParent);
         activity?.SetTag("webhooks.delivery.id", delivery.Id);
         activity?.SetTag("webhooks.subscription.id", delivery.SubscriptionId);
         activity?.SetTag("webhooks.attempt", delivery.AttemptCount + 1);
         var started = Stopwatch.GetTimestamp();
+        SendOutcome outcome;
         try
         {
-            var state = (this, delivery, body, webhookId, timestamp, signature, custom, at, requestHeaders, started);
-            var result = await pipeline.ExecuteAsync(static (s, ct) => s.Item1.PostAsync(s, ct), state, cancellationToken);
-            activity?.SetTag("http.response.status_code", result.StatusCode);
-            if (!result.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, result.ErrorKind);
-            return Record(result);
+            outcome = await pipeline.ExecuteAsync(
+                static (s, ct) => s.destination.SendAsync(s.delivery, s.message, ct), (destination, delivery, message), cancellationToken);
         }
         catch (BrokenCircuitException)
         {
@@ -91,55 +62,20 @@ public sealed class DeliverySender : IDisposable
         }
         catch (TimeoutRejectedException)
         {
-            return Record(new AttemptResult(at, Elapsed(started), null, ErrorKinds.Timeout,
-                $"No answer within {_options.CurrentValue.Timeout}.", requestHeaders, null, null, null));
+            outcome = new SendOutcome(null, ErrorKinds.Timeout, $"No answer within {_options.CurrentValue.Timeout}.");
         }
-    }
-
-    private AttemptResult Record(AttemptResult result)
-    {
+        var result = new AttemptResult(at, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome.StatusCode, outcome.ErrorKind,
+            outcome.Error, message.RecordedHeaders, outcome.ResponseHeaders, outcome.ResponseBody, outcome.RetryAfter);
+        activity?.SetTag("http.response.status_code", result.StatusCode);
+        if (!result.Succeeded) activity?.SetStatus(ActivityStatusCode.Error, result.ErrorKind);
         _metrics.AttemptDuration.Record(result.DurationMs, new KeyValuePair<string, object?>("outcome", result.Succeeded ? "success" : result.ErrorKind));
         return result;
     }
 
-    private async ValueTask<AttemptResult> PostAsync(
-        (DeliverySender, ClaimedDelivery Delivery, byte[] Body, string WebhookId, long Timestamp, string Signature,
-         KeyValuePair<string, string>[] Custom, DateTimeOffset At, string RequestHeaders, long Started) s,
-        CancellationToken cancellationToken)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, s.Delivery.Url)
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-            Content = new ByteArrayContent(s.Body),
-        };
-        request.Content.Headers.TryAddWithoutValidation("content-type", "application/json");
-        request.Headers.TryAddWithoutValidation("user-agent", WebhookMessage.UserAgent);
-        request.Headers.TryAddWithoutValidation("webhook-id", s.WebhookId);
-        request.Headers.TryAddWithoutValidation("webhook-timestamp", s.Timestamp.ToString());
-        request.Headers.TryAddWithoutValidation("webhook-signature", s.Signature);
-        foreach (var (name, value) in s.Custom) request.Headers.TryAddWithoutValidation(name, value);
-        try
-        {
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var body = await ReadStartAsync(response, cancellationToken);
-            var status = (int)response.StatusCode;
-            var ok = status is >= 200 and < 300;
-            return new AttemptResult(s.At, Elapsed(s.Started), status, ok ? null : ErrorKinds.HttpStatus, ok ? null : $"HTTP {status}",
-                s.RequestHeaders, ResponseHeaders(response), body,
-                RetryPolicy.RetryAfter(status, response.Headers.RetryAfter, _time.GetUtcNow()));
-        }
-        catch (HttpRequestException e)
-        {
-            var (kind, message) = Classify(e);
-            return new AttemptResult(s.At, Elapsed(s.Started), null, kind, message, s.RequestHeaders, null, null, null);
-        }
-    }
-
-    private void ConfigurePipeline(ResiliencePipelineBuilder<AttemptResult> builder, ConfigureBuilderContext<Guid> context)
+    private void ConfigurePipeline(ResiliencePipelineBuilder<SendOutcome> builder, ConfigureBuilderContext<Guid> context)
     {
         builder
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<AttemptResult>
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<SendOutcome>
             {
                 FailureRatio = 0.8,
                 MinimumThroughput = _options.CurrentValue.CircuitBreaker.MinimumThroughput,
@@ -153,124 +89,6 @@ public sealed class DeliverySender : IDisposable
     }
 
     /// <summary>Failures that say the endpoint is unwell (not a 4xx about this request, not our own address block).</summary>
-    private static bool IsEndpointFailure(AttemptResult r) =>
+    private static bool IsEndpointFailure(SendOutcome r) =>
         r.StatusCode is >= 500 or 429 || r.ErrorKind is ErrorKinds.Connect or ErrorKinds.Dns or ErrorKinds.Tls or ErrorKinds.Timeout;
-
-    private static readonly KeyValuePair<string, string>[] NoHeaders = [];
-
-    /// <summary>The subscription's own headers; most subscriptions have none, and their attempts parse nothing.</summary>
-    private static KeyValuePair<string, string>[] CustomHeaders(string json) =>
-        json is "{}" ? NoHeaders : JsonSerializer.Deserialize<Dictionary<string, string>>(json)?.ToArray() ?? NoHeaders;
-
-    /// <summary>The request's headers as the attempt records them. Custom headers often carry credentials: their values are not stored.</summary>
-    private static string RequestHeaders(string webhookId, long timestamp, string signature, KeyValuePair<string, string>[] custom)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("content-type", "application/json");
-            writer.WriteString("user-agent", WebhookMessage.UserAgent);
-            writer.WriteString("webhook-id", webhookId);
-            writer.WriteString("webhook-timestamp", timestamp.ToString());
-            writer.WriteString("webhook-signature", signature);
-            foreach (var (name, _) in custom) writer.WriteString(name, "[redacted]");
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (response.Content.Headers.ContentLength == 0) return null;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxBodyBytes);
-        var read = 0;
-        try
-        {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            while (read < MaxBodyBytes)
-            {
-                var n = await stream.ReadAsync(buffer.AsMemory(read, MaxBodyBytes - read), cancellationToken);
-                if (n == 0) break;
-                read += n;
-            }
-        }
-        catch (Exception e) when (e is IOException or HttpRequestException) { }
-        var text = read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace("\0", "");
-        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        return text;
-    }
-
-    private static string ResponseHeaders(HttpResponseMessage response)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated).Take(50))
-            {
-                var value = values.ToString();
-                writer.WriteString(name.ToLowerInvariant(), value.Length > MaxHeaderValue ? value[..MaxHeaderValue] : value);
-            }
-            writer.WriteEndObject();
-        }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static (string Kind, string Message) Classify(HttpRequestException e)
-    {
-        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
-            switch (inner)
-            {
-                case BlockedAddressException blocked: return (ErrorKinds.Blocked, blocked.Message);
-                case DnsFailureException dns: return (ErrorKinds.Dns, dns.Message);
-                case AuthenticationException tls: return (ErrorKinds.Tls, tls.Message);
-            }
-        return e.HttpRequestError switch
-        {
-            HttpRequestError.NameResolutionError => (ErrorKinds.Dns, e.Message),
-            HttpRequestError.SecureConnectionError => (ErrorKinds.Tls, e.Message),
-            HttpRequestError.ConnectionError => (ErrorKinds.Connect, e.GetBaseException().Message),
-            _ => (ErrorKinds.Connect, e.GetBaseException().Message),
-        };
-    }
-
-    private static async ValueTask<Stream> ConnectAsync(EndpointAddressGuard guard, DnsEndPoint endpoint, CancellationToken cancellationToken)
-    {
-        var host = endpoint.Host.Trim('[', ']');
-        IPAddress[] addresses;
-        if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
-        else
-        {
-            try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
-            catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
-        }
-        var allowed = addresses.Where(guard.IsAllowed).ToArray();
-        if (allowed.Length == 0)
-            throw new BlockedAddressException($"{host} resolves only to blocked addresses ({string.Join(", ", addresses.Take(5))}).");
-        Exception? last = null;
-        foreach (var address in allowed)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-        }
-        throw last!;
-    }
-
-    private static int Elapsed(long started) => (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-
-    public void Dispose() => _client.Dispose();
 }
-
-public sealed class BlockedAddressException(string message) : Exception(message);
-
-public sealed class DnsFailureException(string message, Exception inner) : Exception(message, inner);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Webhooks.DeadLetters;
+using Webhooks.Delivery.Destinations;
 
 namespace Webhooks.Delivery;
 
@@ -13,6 +14,7 @@ public static class DeliverySetup
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
 
         builder.Services.AddSingleton<DeliveryQueue>();
+        builder.Services.AddSingleton<IDestination, HttpDestination>();
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<RetryPolicy>();
         builder.Services.AddSingleton<EndpointGates>();

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text;
+using System.Text.Json;
+using Webhooks.Subscriptions;
+
+namespace Webhooks.Delivery.Destinations;
+
+/// <summary>
+/// POSTs to the subscription's URL. One pooled <see cref="SocketsHttpHandler"/> for every endpoint; its connect step
+/// checks the address it is about to connect to, so DNS rebinding cannot reach a blocked address. Redirects are not followed.
+/// </summary>
+public sealed class HttpDestination : IDestination, IDisposable
+{
+    public const int MaxBodyBytes = 4096;
+    private const int MaxHeaderValue = 1024;
+
+    private readonly HttpClient _client;
+    private readonly TimeProvider _time;
+
+    public HttpDestination(EndpointAddressGuard guard, TimeProvider time)
+    {
+        _time = time;
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseProxy = false,
+            UseCookies = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            EnableMultipleHttp2Connections = true,
+            MaxResponseHeadersLength = 64,
+            ConnectCallback = (context, cancellationToken) => ConnectAsync(guard, context.DnsEndPoint, cancellationToken),
+            // Subscribers get the contract's headers only: our trace ids stay ours.
+            ActivityHeadersPropagator = null,
+        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    public string Type => "http";
+
+    public async ValueTask<SendOutcome> SendAsync(ClaimedDelivery delivery, OutgoingMessage message, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+            Content = new ByteArrayContent(message.Body),
+        };
+        request.Content.Headers.TryAddWithoutValidation("content-type", message.ContentType);
+        request.Headers.TryAddWithoutValidation("user-agent", WebhookMessage.UserAgent);
+        foreach (var (name, value) in message.Headers) request.Headers.TryAddWithoutValidation(name, value);
+        try
+        {
+            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            var body = await ReadStartAsync(response, cancellationToken);
+            var status = (int)response.StatusCode;
+            var ok = status is >= 200 and < 300;
+            return new SendOutcome(status, ok ? null : ErrorKinds.HttpStatus, ok ? null : $"HTTP {status}", ResponseHeaders(response), body,
+                RetryPolicy.RetryAfter(status, response.Headers.RetryAfter, _time.GetUtcNow()));
+        }
+        catch (HttpRequestException e)
+        {
+            var (kind, error) = Classify(e);
+            return new SendOutcome(null, kind, error);
+        }
+    }
+
+    private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.Content.Headers.ContentLength == 0) return null;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MaxBodyBytes);
+        var read = 0;
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            while (read < MaxBodyBytes)
+            {
+                var n = await stream.ReadAsync(buffer.AsMemory(read, MaxBodyBytes - read), cancellationToken);
+                if (n == 0) break;
+                read += n;
+            }
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException) { }
+        var text = read == 0 ? null : Encoding.UTF8.GetString(buffer, 0, read).Replace("\0", "");
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        return text;
+    }
+
+    private static string ResponseHeaders(HttpResponseMessage response)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (name, values) in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated).Take(50))
+            {
+                var value = values.ToString();
+                writer.WriteString(name.ToLowerInvariant(), value.Length > MaxHeaderValue ? value[..MaxHeaderValue] : value);
+            }
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static (string Kind, string Message) Classify(HttpRequestException e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            switch (inner)
+            {
+                case BlockedAddressException blocked: return (ErrorKinds.Blocked, blocked.Message);
+                case DnsFailureException dns: return (ErrorKinds.Dns, dns.Message);
+                case AuthenticationException tls: return (ErrorKinds.Tls, tls.Message);
+            }
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => (ErrorKinds.Dns, e.Message),
+            HttpRequestError.SecureConnectionError => (ErrorKinds.Tls, e.Message),
+            HttpRequestError.ConnectionError => (ErrorKinds.Connect, e.GetBaseException().Message),
+            _ => (ErrorKinds.Connect, e.GetBaseException().Message),
+        };
+    }
+
+    private static async ValueTask<Stream> ConnectAsync(EndpointAddressGuard guard, DnsEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var host = endpoint.Host.Trim('[', ']');
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
+        else
+        {
+            try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
+            catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
+        }
+        var allowed = addresses.Where(guard.IsAllowed).ToArray();
+        if (allowed.Length == 0)
+            throw new BlockedAddressException($"{host} resolves only to blocked addresses ({string.Join(", ", addresses.Take(5))}).");
+        Exception? last = null;
+        foreach (var address in allowed)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                last = e;
+            }
+        }
+        throw last!;
+    }
+
+    public void Dispose() => _client.Dispose();
+}
+
+public sealed class BlockedAddressException(string message) : Exception(message);
+
+public sealed class DnsFailureException(string message, Exception inner) : Exception(message, inner);

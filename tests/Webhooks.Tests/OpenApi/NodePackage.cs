@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.OpenApi;
 
@@ -13,24 +13,10 @@ public sealed class NodePackage(string name, string version)
         // Installed beside the final folder and moved into place, so that test runs in parallel never see half an install.
         var staging = $"{Folder}-{Guid.NewGuid():N}";
         Directory.CreateDirectory(staging);
-        var (code, output, error) = await RunAsync("npm", staging, TimeSpan.FromMinutes(5), new Dictionary<string, string>(),
+        var (code, output, error) = await ExternalProcess.RunAsync("npm", staging, TimeSpan.FromMinutes(5), new Dictionary<string, string>(),
             "install", "--no-audit", "--no-fund", "--prefix", staging, $"{name}@{version}");
         Assert.True(code == 0, $"npm install {name}@{version} failed: {output}{error}");
         try { Directory.Move(staging, Folder); }
         catch (IOException) { Directory.Delete(staging, recursive: true); } // another run was first
-    }
-
-    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(
-        string file, string directory, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments) start.ArgumentList.Add(argument);
-        foreach (var (key, value) in environment) start.Environment[key] = value;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try { await process.WaitForExitAsync().WaitAsync(timeout); }
-        catch (TimeoutException) { process.Kill(entireProcessTree: true); throw; }
-        return (process.ExitCode, await output, await error);
     }
 }

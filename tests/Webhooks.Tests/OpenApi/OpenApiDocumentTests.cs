@@ -23,7 +23,7 @@ public sealed class OpenApiDocumentTests(WebhooksApp app) : IClassFixture<Webhoo
         await File.WriteAllTextAsync(file, document);
         try
         {
-            var (_, output, error) = await NodePackage.RunAsync("node", Redocly.Folder, TimeSpan.FromMinutes(3),
+            var (_, output, error) = await ExternalProcess.RunAsync("node", Redocly.Folder, TimeSpan.FromMinutes(3),
                 new Dictionary<string, string> { ["REDOCLY_TELEMETRY"] = "off", ["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true" },
                 Path.Combine(Redocly.Folder, "node_modules", "@redocly", "cli", "bin", "cli.js"),
                 "lint", file, "--extends", "recommended", "--format", "json", "--max-problems", "1000");

@@ -37,7 +37,6 @@ internal sealed class OpenApiDocumentTransformer(IOptions<OpenApiContactOptions>
         ("Partners", "The organisations that receive webhooks, and their API keys."),
         ("API keys", "Admin and ingest keys."),
         ("Stats", "The dashboard's figures."),
-        ("Health", "Liveness and readiness probes, without an API key."),
     ];
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
@@ -56,8 +55,11 @@ internal sealed class OpenApiDocumentTransformer(IOptions<OpenApiContactOptions>
         // behind a proxy that ends TLS (http://) and would name whatever host the caller used.
         document.Servers = [new OpenApiServer { Url = "/", Description = "This installation" }];
 
-        var used = document.Tags?.Select(t => t.Name).ToHashSet() ?? [];
-        document.Tags = new HashSet<OpenApiTag>(Tags.Where(t => used.Contains(t.Name)).Select(t => new OpenApiTag { Name = t.Name, Description = t.Description }));
+        // A tag missing from the table keeps no description, and the lint test says so.
+        var used = document.Tags?.Select(t => t.Name).OfType<string>().ToList() ?? [];
+        var described = Tags.ToDictionary(t => t.Name, t => t.Description);
+        document.Tags = new HashSet<OpenApiTag>(used.OrderBy(t => Array.FindIndex(Tags, d => d.Name == t) is var i and >= 0 ? i : int.MaxValue)
+            .Select(t => new OpenApiTag { Name = t, Description = described.GetValueOrDefault(t) }));
 
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();

@@ -36,7 +36,7 @@ builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
-builder.Services.AddOpenApi();
+builder.AddWebhooksOpenApi();
 
 var app = builder.Build();
 app.UseExceptionHandler();

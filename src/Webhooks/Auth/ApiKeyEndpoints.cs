@@ -18,9 +18,9 @@ public static class ApiKeyEndpoints
     public static RouteGroupBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/api-keys").WithTags("API keys").RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapPost("/", Create);
-        group.MapGet("/", List);
-        group.MapDelete("/{id:guid}", Revoke);
+        group.MapPost("/", Create).WithName("createApiKey").WithSummary("Create an admin or ingest API key (shown once)");
+        group.MapGet("/", List).WithName("listApiKeys").WithSummary("List admin and ingest API keys");
+        group.MapDelete("/{id:guid}", Revoke).WithName("revokeApiKey").WithSummary("Revoke an API key").ProducesProblems("not-found");
         return group;
     }
 

@@ -12,12 +12,13 @@ public static class DeliveryEndpoints
 {
     public static RouteGroupBuilder MapDeliveryEndpoints(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/v1/subscriptions/{id:guid}/test", Test).WithTags("Subscriptions").RequireAuthorization(AuthSetup.PartnerPolicy);
+        routes.MapPost("/api/v1/subscriptions/{id:guid}/test", Test).WithTags("Subscriptions").RequireAuthorization(AuthSetup.PartnerPolicy)
+            .WithName("sendTestEvent").WithSummary("Send an event type's example to a subscription now").ProducesProblems("not-found", "no-example");
         var group = routes.MapGroup("/api/v1/deliveries").WithTags("Deliveries").RequireAuthorization(AuthSetup.PartnerPolicy);
-        group.MapGet("/", List);
-        group.MapGet("/{id:guid}", Get);
-        group.MapPost("/{id:guid}/replay", ReplayOne);
-        group.MapPost("/replay", Replay);
+        group.MapGet("/", List).WithName("listDeliveries").WithSummary("List deliveries, newest first");
+        group.MapGet("/{id:guid}", Get).WithName("getDelivery").WithSummary("Get a delivery with its attempts").ProducesProblems("not-found");
+        group.MapPost("/{id:guid}/replay", ReplayOne).WithName("replayDelivery").WithSummary("Replay a dead or succeeded delivery").ProducesProblems("not-found", "conflict");
+        group.MapPost("/replay", Replay).WithName("replayDeliveries").WithSummary("Replay every delivery that matches a filter");
         return group;
     }
 

@@ -11,12 +11,17 @@ public static class EventTypeEndpoints
     public static RouteGroupBuilder MapEventTypeEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/event-types").WithTags("Event types");
-        group.MapPost("/", Create).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapPost("/", Create).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("createEventType").WithSummary("Register an event type with its JSON Schema").ProducesProblems("validation", "conflict", "invalid-schema", "invalid-example");
         // Every key may read the catalogue: partners choose filters from it, producers check what to send.
-        group.MapGet("/", List).RequireAuthorization();
-        group.MapGet("/{name}", Get).RequireAuthorization();
-        group.MapPut("/{name}", Update).RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapDelete("/{name}", Archive).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapGet("/", List).RequireAuthorization()
+            .WithName("listEventTypes").WithSummary("List event types with their current schema");
+        group.MapGet("/{name}", Get).RequireAuthorization()
+            .WithName("getEventType").WithSummary("Get an event type with its schema version history").ProducesProblems("not-found");
+        group.MapPut("/{name}", Update).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("updateEventType").WithSummary("Register a new schema version of an event type").ProducesProblems("validation", "not-found", "invalid-schema", "invalid-example");
+        group.MapDelete("/{name}", Archive).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("archiveEventType").WithSummary("Archive an event type: new events of it are refused").ProducesProblems("not-found");
         return group;
     }
 

@@ -19,8 +19,8 @@ public static class EventEndpoints
     public static RouteGroupBuilder MapEventEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/events").WithTags("Events").RequireAuthorization(AuthSetup.PartnerPolicy);
-        group.MapGet("/", List);
-        group.MapGet("/{id:guid}", Get);
+        group.MapGet("/", List).WithName("listEvents").WithSummary("List events, newest first");
+        group.MapGet("/{id:guid}", Get).WithName("getEvent").WithSummary("Get an event with its payload and deliveries").ProducesProblems("not-found");
         return group;
     }
 

@@ -18,10 +18,14 @@ public static class IngestEndpoints
     public static RouteGroupBuilder MapIngestEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/events").WithTags("Events").RequireAuthorization(AuthSetup.IngestPolicy);
-        group.MapPost("/", PostEvent).Accepts<JsonElement>("application/json")
-            .Produces<EventAccepted>(202).ProducesProblem(400).ProducesProblem(409).ProducesProblem(413).ProducesProblem(422).ProducesProblem(503);
-        group.MapPost("/batch", PostBatch).Accepts<JsonElement>("application/json")
-            .Produces<BatchResults>(200).ProducesProblem(400).ProducesProblem(413).ProducesProblem(503);
+        group.MapPost("/", PostEvent).Accepts<SendEventRequest>("application/json")
+            .WithName("sendEvent").WithSummary("Post an event").Produces<EventAccepted>(202)
+            .AcceptsHeader(IdempotencyHeader, "Makes a retry safe: a repeat with the same key and body within the idempotency window creates nothing and answers with the original event; the same key with another body is 409.", 255)
+            .ProducesProblems("malformed-json", "too-deep", "invalid-idempotency-key", "validation", "conflict", "body-too-large", "payload-too-large",
+                "unknown-event-type", "unknown-partner", "payload-invalid");
+        group.MapPost("/batch", PostBatch).Accepts<SendEventBatchRequest>("application/json")
+            .WithName("sendEventBatch").WithSummary("Post a batch of 1 to 500 events, each answered on its own").Produces<SendEventBatchResponse>(200)
+            .ProducesProblems("malformed-json", "too-deep", "validation", "body-too-large");
         return group;
     }
 

@@ -17,13 +17,19 @@ public static class PartnerEndpoints
     public static RouteGroupBuilder MapPartnerEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/partners").WithTags("Partners");
-        group.MapPost("/", Create).RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapGet("/", List).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapPost("/", Create).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("createPartner").WithSummary("Add a partner");
+        group.MapGet("/", List).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("listPartners").WithSummary("List partners");
         // A partner key reads its own partner; Get hides the others.
-        group.MapGet("/{id:guid}", Get).RequireAuthorization(AuthSetup.PartnerPolicy);
-        group.MapDelete("/{id:guid}", Delete).RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapPost("/{id:guid}/api-keys", ApiKeyEndpoints.CreateForPartner).RequireAuthorization(AuthSetup.AdminPolicy);
-        group.MapGet("/{id:guid}/api-keys", ApiKeyEndpoints.ListForPartner).RequireAuthorization(AuthSetup.AdminPolicy);
+        group.MapGet("/{id:guid}", Get).RequireAuthorization(AuthSetup.PartnerPolicy)
+            .WithName("getPartner").WithSummary("Get a partner").ProducesProblems("not-found");
+        group.MapDelete("/{id:guid}", Delete).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("deletePartner").WithSummary("Remove a partner, its keys and its subscriptions").ProducesProblems("not-found");
+        group.MapPost("/{id:guid}/api-keys", ApiKeyEndpoints.CreateForPartner).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("createPartnerApiKey").WithSummary("Create a partner-scoped API key (shown once)").ProducesProblems("validation", "not-found");
+        group.MapGet("/{id:guid}/api-keys", ApiKeyEndpoints.ListForPartner).RequireAuthorization(AuthSetup.AdminPolicy)
+            .WithName("listPartnerApiKeys").WithSummary("List a partner's API keys");
         return group;
     }
 

@@ -4,10 +4,10 @@ using NpgsqlTypes;
 namespace Webhooks.Delivery;
 
 /// <summary>
-/// The delivery queue in PostgreSQL. A claim takes due rows in one statement and moves their
-/// next_attempt_at to the end of the lease, so a worker that dies gives its rows back by itself;
-/// every write-back is fenced on the lease token the claim set, so a worker whose lease ran out
-/// cannot overwrite the new holder's work.
+/// The delivery queue in PostgreSQL. A claim takes due rows that no lease holds in one statement and
+/// leases them until lease_until, so a worker that dies gives its rows back by itself; every
+/// write-back is fenced on the lease token the claim set, so a worker whose lease ran out cannot
+/// overwrite the new holder's work. Claims and renewals change no indexed column (HOT updates).
 /// </summary>
 public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
 {
@@ -17,11 +17,11 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     private const string ClaimSql = """
         WITH claimed AS (
             UPDATE deliveries d
-            SET next_attempt_at = now() + $1, lease_token = $2, locked_by = $3, updated_at = now()
+            SET lease_until = now() + $1, lease_token = $2, locked_by = $3, updated_at = now()
             FROM events e, subscriptions s
             WHERE d.id IN (
                     SELECT id FROM deliveries
-                    WHERE status = 'pending' AND next_attempt_at <= now()
+                    WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())
                     ORDER BY next_attempt_at
                     LIMIT $4
                     FOR UPDATE SKIP LOCKED)
@@ -71,7 +71,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     {
         if (held.Count == 0) return;
         await using var command = dataSource.CreateCommand("""
-            UPDATE deliveries d SET next_attempt_at = now() + $3
+            UPDATE deliveries d SET lease_until = now() + $3
             FROM unnest($1::uuid[], $2::uuid[]) AS t(id, token)
             WHERE d.id = t.id AND d.lease_token = t.token AND d.status = 'pending'
             """);
@@ -144,7 +144,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     {
         await using var command = dataSource.CreateCommand("""
             UPDATE deliveries SET next_attempt_at = now() + $2 * (0.9 + 0.2 * random()), updated_at = now()
-            WHERE subscription_id = $1 AND status = 'pending' AND lease_token IS NULL AND next_attempt_at < now() + $2
+            WHERE subscription_id = $1 AND status = 'pending' AND (lease_until IS NULL OR lease_until < now()) AND next_attempt_at < now() + $2
             """);
         command.Parameters.Add(new() { Value = subscription });
         command.Parameters.Add(new() { Value = delay, NpgsqlDbType = NpgsqlDbType.Interval });
@@ -171,7 +171,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
             ), done AS (
                 UPDATE deliveries d
                 SET status = t.status, attempt_count = d.attempt_count + 1, next_attempt_at = now() + t.next_in,
-                    lease_token = NULL, locked_by = NULL, last_attempt_at = t.at, last_status_code = t.code,
+                    lease_token = NULL, locked_by = NULL, lease_until = NULL, last_attempt_at = t.at, last_status_code = t.code,
                     last_error = t.error, updated_at = now()
                 FROM t WHERE d.id = t.id AND d.lease_token = t.token
                 RETURNING d.id, d.attempt_count
@@ -199,7 +199,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
     {
         var command = new NpgsqlBatchCommand("""
             UPDATE deliveries d
-            SET status = t.status, next_attempt_at = now() + t.next_in, lease_token = NULL, locked_by = NULL, updated_at = now()
+            SET status = t.status, next_attempt_at = now() + t.next_in, lease_token = NULL, locked_by = NULL, lease_until = NULL, updated_at = now()
             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::interval[]) AS t(id, token, status, next_in)
             WHERE d.id = t.id AND d.lease_token = t.token
             """);

@@ -11,6 +11,7 @@ public sealed class DeliveryRecord
     public int AttemptBase { get; set; }
     public DateTimeOffset NextAttemptAt { get; set; }
     public Guid? LeaseToken { get; set; }
+    public DateTimeOffset? LeaseUntil { get; set; }
     public string? LockedBy { get; set; }
     public DateTimeOffset? LastAttemptAt { get; set; }
     public int? LastStatusCode { get; set; }

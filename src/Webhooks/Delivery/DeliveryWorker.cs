@@ -263,7 +263,7 @@ public sealed class DeliveryWorker(
                 await Task.Delay(lease / 4, stopping);
                 await queue.RenewAsync(_held.Values.ToList(), lease, stopping);
                 await using var sample = dataSource.CreateCommand(
-                    "SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)::float8 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now()");
+                    "SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)::float8 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now())");
                 await using var reader = await sample.ExecuteReaderAsync(stopping);
                 if (await reader.ReadAsync(stopping)) metrics.ObserveQueue(reader.GetInt64(0), reader.GetDouble(1));
             }

@@ -66,8 +66,8 @@ public sealed class TestDelivery(
             ), d AS (
                 -- The id is made in SQL, from the database's clock, so its millisecond is never earlier than its created_at:
                 -- delivery filters by time seek by id.
-                INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, lease_token, locked_by, created_at, updated_at)
-                SELECT uuid_v7(), e.id, $5, 'pending', now() + $6, $7, 'test', now(), now() FROM e
+                INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, lease_until, lease_token, locked_by, created_at, updated_at)
+                SELECT uuid_v7(), e.id, $5, 'pending', now(), now() + $6, $7, 'test', now(), now() FROM e
                 RETURNING id
             )
             SELECT e.created_at, e.payload,

@@ -31,7 +31,7 @@ public static class SubscriptionState
     {
         var deliveries = db.Deliveries.Where(d => d.SubscriptionId == subscription.Id);
         if (!subscription.Enabled)
-            await deliveries.Where(d => d.Status == DeliveryStatus.Pending && (d.LeaseToken == null || d.NextAttemptAt <= now))
+            await deliveries.Where(d => d.Status == DeliveryStatus.Pending && (d.LeaseUntil == null || d.LeaseUntil <= now))
                 .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Paused).SetProperty(d => d.UpdatedAt, now));
         else if (pausedDeliveries == "discard")
             await deliveries.Where(d => d.Status == DeliveryStatus.Paused)
@@ -42,6 +42,7 @@ public static class SubscriptionState
                 .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Pending)
                     .SetProperty(d => d.NextAttemptAt, d => d.CreatedAt)
                     .SetProperty(d => d.LeaseToken, (Guid?)null)
+                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null)
                     .SetProperty(d => d.UpdatedAt, now));
     }
 }

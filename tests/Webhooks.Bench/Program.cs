@@ -1,7 +1,7 @@
 using Webhooks.Bench;
 
-// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline]
-//     [--seconds N] [--warm-wal] [--statements] [--pg name=value ...]
+// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue]
+//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
 BenchStack.WarmWal = args.Contains("--warm-wal");
@@ -10,6 +10,7 @@ for (var i = 0; i < args.Length - 1; i++)
 Console.WriteLine($"PostgreSQL: {(BenchStack.WarmWal ? "2 GB of WAL filled and recycled before measuring" : "a new cluster")}" +
                   string.Concat(BenchStack.PostgresSettings.Select(p => $", {p.Key} = {p.Value}")));
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+var events = args.SkipWhile(a => a != "--events").Skip(1).Select(int.Parse).FirstOrDefault(20_000);
 
 if (mode is "baseline")
 {
@@ -49,4 +50,11 @@ if (mode is "soak")
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Soak on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
     await DeliveryBench.SoakAsync(stack, perSecond: 500, TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600), TimeSpan.FromSeconds(30));
+}
+if (mode is "compare-queue")
+{
+    // Issue 13's yardstick: the one-endpoint scenario by the service and by a deliverer on graphile-worker, alternately.
+    await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
+    Console.WriteLine($"Queue comparison on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
+    await QueueComparison.RunAsync(stack, events);
 }

@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Webhooks.Subscriptions;
+
+namespace Webhooks.Bench;
+
+/// <summary>
+/// Issue 13's yardstick: the one-endpoint scenario delivered by the service and by what a user could build instead (a
+/// Standard Webhooks deliverer on graphile-worker), alternately in the same run on the same PostgreSQL server, with the
+/// ratio of their medians. The goal is the service at 2.5 times graphile-worker or more.
+/// </summary>
+public static class QueueComparison
+{
+    private const double Goal = 2.5;
+
+    public static async Task RunAsync(BenchStack stack, int events, int rounds = 3)
+    {
+        await GraphileWorker.InstallAsync();
+        var databaseUrl = await GraphileWorker.CreateDatabaseAsync(stack.Cluster);
+        var secret = SigningSecrets.Generate();
+        await using var receiver = await CountingReceiver.StartAsync(secret);
+        var ours = new List<double>();
+        var theirs = new List<double>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            // Which goes first alternates, so that a drift of the machine's speed falls on both alike.
+            if (round % 2 == 1) ours.Add(await OursAsync(stack, events, round));
+            var (rate, detail) = await GraphileWorker.RoundAsync(stack, receiver, databaseUrl, secret, events, round);
+            theirs.Add(rate);
+            Console.WriteLine($"  round {round}, graphile-worker {GraphileWorker.Version}: {detail}");
+            if (round % 2 == 0) ours.Add(await OursAsync(stack, events, round));
+        }
+        var (ourMedian, theirMedian) = (Median(ours), Median(theirs));
+        Console.WriteLine($"compare-queue ({events} deliveries to one endpoint, {rounds} rounds each, alternating): " +
+                          $"the service median {ourMedian:F0} deliveries/s (rounds: {Rounds(ours)}), " +
+                          $"graphile-worker {GraphileWorker.Version} median {theirMedian:F0} deliveries/s (rounds: {Rounds(theirs)}); " +
+                          $"ratio {ourMedian / theirMedian:F2}x (goal: {Goal:F1}x or more: {(ourMedian / theirMedian >= Goal ? "met" : "not met")})");
+    }
+
+    /// <summary>
+    /// One round of <see cref="DeliveryBench.OneEndpointAsync"/>, its rate read from the median line it prints (it returns
+    /// nothing); what it printed for the round is passed on.
+    /// </summary>
+    private static async Task<double> OursAsync(BenchStack stack, int events, int round)
+    {
+        var console = Console.Out;
+        var captured = new StringWriter(CultureInfo.InvariantCulture);
+        Console.SetOut(captured);
+        try { await DeliveryBench.OneEndpointAsync(stack, events, rounds: 1); }
+        finally { Console.SetOut(console); }
+        var median = Regex.Match(captured.ToString(), @"median (\d+) deliveries/s");
+        foreach (var line in captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.Contains(median.Value)))
+            Console.WriteLine(Regex.Replace(line, @"^  round 1, one endpoint:", $"  round {round}, the service:"));
+        return median.Success
+            ? double.Parse(median.Groups[1].Value, CultureInfo.InvariantCulture)
+            : throw new InvalidOperationException("DeliveryBench.OneEndpointAsync printed no 'median N deliveries/s' line:\n" + captured);
+    }
+
+    private static double Median(List<double> rates) => rates.Order().ElementAt(rates.Count / 2);
+
+    private static string Rounds(List<double> rates) => string.Join(", ", rates.Select(r => r.ToString("F0", CultureInfo.InvariantCulture)));
+}

@@ -26,25 +26,24 @@ internal static class OtlpSettings
         if (configuration[Variable(signal, "PROTOCOL")] is { Length: > 0 } signalProtocol) exporter.Protocol = Protocol(signalProtocol);
         else if (!IsSet(configuration, null, "PROTOCOL")) exporter.Protocol = Protocol(options.OtlpProtocol);
 
-        if (configuration[Variable(signal, "ENDPOINT")] is { Length: > 0 } signalEndpoint)
-            exporter.Endpoint = new Uri(signalEndpoint); // used as given, as the specification says
-        else if (!IsSet(configuration, null, "ENDPOINT"))
-            exporter.Endpoint = BaseAddress(options.OtlpEndpoint!, exporter.Protocol, signal);
-        else if (exporter.Protocol == OtlpExportProtocol.HttpProtobuf)
-            // A base address: each signal adds its own path over HTTP.
-            exporter.Endpoint = BaseAddress(configuration[Variable(null, "ENDPOINT")]!, exporter.Protocol, signal);
+        // A bad address is left out here, not thrown: the options validator names it at start.
+        var endpoint = configuration[Variable(signal, "ENDPOINT")] is { Length: > 0 } signalEndpoint
+            ? Address(signalEndpoint, null) // used as given, as the specification says
+            : Address(IsSet(configuration, null, "ENDPOINT") ? configuration[Variable(null, "ENDPOINT")]! : options.OtlpEndpoint!,
+                // A base address: each signal adds its own path over HTTP.
+                exporter.Protocol == OtlpExportProtocol.HttpProtobuf ? $"v1/{signal.ToLowerInvariant()}" : null);
+        if (endpoint is not null) exporter.Endpoint = endpoint;
 
         if (configuration[Variable(signal, "HEADERS")] is { Length: > 0 } signalHeaders) exporter.Headers = signalHeaders;
-        else if (!IsSet(configuration, null, "HEADERS") && !string.IsNullOrWhiteSpace(options.OtlpHeaders)) exporter.Headers = options.OtlpHeaders;
+        else if (!IsSet(configuration, null, "HEADERS") && !string.IsNullOrWhiteSpace(options.OtlpHeaders) && options.OtlpHeaders.Split(',').All(h => h.IndexOf('=') > 0))
+            exporter.Headers = options.OtlpHeaders;
 
         // An unreachable collector must not hold up a shutdown for long.
         if (!IsSet(configuration, null, "TIMEOUT") && !IsSet(configuration, signal, "TIMEOUT")) exporter.TimeoutMilliseconds = 5000;
     }
 
-    private static Uri BaseAddress(string endpoint, OtlpExportProtocol protocol, string signal) =>
-        protocol == OtlpExportProtocol.Grpc
-            ? new Uri(endpoint)
-            : new Uri($"{endpoint.TrimEnd('/')}/v1/{signal.ToLowerInvariant()}");
+    private static Uri? Address(string endpoint, string? signalPath) =>
+        Uri.TryCreate(signalPath is null ? endpoint : $"{endpoint.TrimEnd('/')}/{signalPath}", UriKind.Absolute, out var uri) ? uri : null;
 
     private static OtlpExportProtocol Protocol(string value) =>
         value == TelemetryOptions.Grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;

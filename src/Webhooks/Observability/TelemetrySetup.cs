@@ -41,7 +41,7 @@ public static class TelemetrySetup
                 .AddOtlpExporter(exporter =>
                 {
                     OtlpSettings.Apply(exporter, configuration, configured, OtlpSettings.Traces);
-                    if (string.IsNullOrWhiteSpace(configuration["OTEL_BSP_SCHEDULE_DELAY"]))
+                    if (string.IsNullOrWhiteSpace(configuration["OTEL_BSP_SCHEDULE_DELAY"]) && configured.ExportInterval >= TimeSpan.FromMilliseconds(100))
                         exporter.BatchExportProcessorOptions.ScheduledDelayMilliseconds = (int)configured.ExportInterval.TotalMilliseconds;
                 }));
 
@@ -59,7 +59,7 @@ public static class TelemetrySetup
                     metrics.AddOtlpExporter((exporter, reader) =>
                     {
                         OtlpSettings.Apply(exporter, configuration, configured, OtlpSettings.Metrics);
-                        if (string.IsNullOrWhiteSpace(configuration["OTEL_METRIC_EXPORT_INTERVAL"]))
+                        if (string.IsNullOrWhiteSpace(configuration["OTEL_METRIC_EXPORT_INTERVAL"]) && configured.ExportInterval >= TimeSpan.FromMilliseconds(100))
                             reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)configured.ExportInterval.TotalMilliseconds;
                     });
                 if (prometheus) metrics.AddPrometheusExporter();

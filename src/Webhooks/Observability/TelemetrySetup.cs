@@ -17,6 +17,10 @@ public static class TelemetrySetup
     // Health probes and scrapes come every few seconds and say nothing: no trace for them.
     private static readonly string[] Untraced = ["/healthz", "/readyz", PrometheusEndpoint.Path];
 
+    // The HttpClient's metrics would name every subscriber's host and port: as many series as endpoints. Kept
+    // per method, status and error instead; per-endpoint health is webhooks.endpoint.*, bounded.
+    private static readonly string[] HttpClientTags = ["http.request.method", "http.response.status_code", "error.type", "network.protocol.version", "url.scheme"];
+
     public static void AddTelemetry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateOnStart();
@@ -53,6 +57,7 @@ public static class TelemetrySetup
                     .AddMeter(WebhooksMetrics.Name)
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
+                    .AddView(instrument => instrument.Meter.Name == "System.Net.Http" ? new MetricStreamConfiguration { TagKeys = HttpClientTags } : null)
                     .AddNpgsqlInstrumentation()
                     .AddMeter("System.Runtime");
                 if (otlpMetrics)

@@ -90,7 +90,11 @@ public sealed class PrometheusTests
         Assert.All(streaks, s => Assert.Equal(2, s.Value));
         Assert.Equal(2, scrape.Named("webhooks_endpoint_failing_duration_seconds").Count());
 
-        // The framework's and the runtime's.
+        // The framework's and the runtime's; the HTTP client's per method and status, not per subscriber host.
+        var outgoing = scrape.Named("http_client_request_duration_seconds_bucket").ToList();
+        Assert.Contains(outgoing, s => s.Labels["le"] == "0.005");
+        Assert.Contains(outgoing, s => s.Labels.GetValueOrDefault("http_response_status_code") == "500");
+        Assert.All(scrape.Samples.Where(s => s.Name.StartsWith("http_client_", StringComparison.Ordinal)), s => Assert.DoesNotContain("server_port", s.Labels.Keys));
         Assert.Contains(scrape.Samples, s => s.Name == "http_server_request_duration_seconds_count");
         Assert.Contains(scrape.Samples, s => s.Name.StartsWith("dotnet_gc_", StringComparison.Ordinal));
         Assert.Contains(scrape.Samples, s => s.Name.StartsWith("dotnet_process_memory_", StringComparison.Ordinal));

@@ -55,7 +55,7 @@ public sealed class PrometheusTests
         var scrape = await ScrapeUntilAsync(port, s => s.Value("webhooks_dead_letters") == 3 && s.Value("webhooks_deliveries_completed_total", ("outcome", "dead")) == 3,
             "three dead letters");
         var (_, response) = await ScrapeAsync(port);
-        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
 
         // Every sample belongs to a family with a type, and the names follow Prometheus' conventions.
         Assert.All(scrape.Samples, s => Assert.True(scrape.Types.ContainsKey(s.Name) || scrape.Types.Keys.Any(f => s.Name.StartsWith(f + "_", StringComparison.Ordinal)), $"{s.Name} has no TYPE"));

@@ -134,6 +134,10 @@ public sealed class PrometheusTests
         Assert.Equal(new[] { scraped.Address.Port, port }.Order(), ListeningPorts(scraped.Id));
         var scrape = await ScrapeUntilAsync(port, s => s.Value("webhooks_dead_letters") == 0, "the dead-letter gauge");
         Assert.Contains(scrape.Samples, s => s.Name == "http_server_request_duration_seconds_count"); // the readiness checks of the start
+
+        // SIGTERM stops the metrics listener with the app.
+        await scraped.StopAsync();
+        Assert.True(scraped.HasExited, scraped.Output);
     }
 
     /// <summary>The TCP ports a process listens on, from the sockets it holds (/proc/PID/fd) and the kernel's socket tables.</summary>

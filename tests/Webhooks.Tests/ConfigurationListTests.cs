@@ -87,6 +87,7 @@ public sealed class ConfigurationListTests
     [Theory]
     [InlineData("5s,soon,1h", "'soon'")]
     [InlineData("5", "'5'")]
+    [InlineData("99999999999d", "'99999999999d'")]
     [InlineData("5s,-00:00:01", "positive")]
     [InlineData("", "at least one")]
     public void A_schedule_that_does_not_read_stops_the_app_naming_the_key(string value, string told)

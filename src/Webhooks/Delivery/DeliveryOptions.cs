@@ -55,14 +55,21 @@ internal sealed partial class DeliveryOptionsLists(IConfiguration configuration)
         var match = DelayWithUnit().Match(item);
         if (!match.Success) return null;
         var amount = double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
-        return match.Groups[2].Value switch
+        try
         {
-            "ms" => TimeSpan.FromMilliseconds(amount),
-            "s" => TimeSpan.FromSeconds(amount),
-            "m" => TimeSpan.FromMinutes(amount),
-            "h" => TimeSpan.FromHours(amount),
-            _ => TimeSpan.FromDays(amount),
-        };
+            return match.Groups[2].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(amount),
+                "s" => TimeSpan.FromSeconds(amount),
+                "m" => TimeSpan.FromMinutes(amount),
+                "h" => TimeSpan.FromHours(amount),
+                _ => TimeSpan.FromDays(amount),
+            };
+        }
+        catch (OverflowException)
+        {
+            return null;
+        }
     }
 
     [GeneratedRegex(@"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")]

@@ -37,6 +37,14 @@ public sealed class ConfigurationValidationTests(ITestOutputHelper output)
     [InlineData("Webhooks:Telemetry:OtlpEndpoint", "not a url")]
     [InlineData("Webhooks:Telemetry:OtlpProtocol", "carrier-pigeon")]
     [InlineData("Webhooks:Telemetry:ExportInterval", "00:00:00")]
+    [InlineData("Webhooks:Telemetry:OtlpHeaders", "no-equals-sign")]
+    [InlineData("Webhooks:Telemetry:PrometheusPort", "70000")]
+    [InlineData("Webhooks:Telemetry:SampleInterval", "00:00:00")]
+    [InlineData("Webhooks:Telemetry:FailingEndpoints", "-1")]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "collector:4318")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]
+    [InlineData("Webhooks:Delivery:RetrySchedule", "5s,soon")]
     [InlineData("Webhooks:Workers:Enabled", "banana")]
     public async Task A_bad_value_stops_the_app_at_start_with_a_message_naming_its_key(string key, string value)
     {

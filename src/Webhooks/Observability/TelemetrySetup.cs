@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -9,88 +9,76 @@ using OpenTelemetry.Trace;
 namespace Webhooks.Observability;
 
 /// <summary>
-/// OTLP export of the app's metrics and traces when Webhooks:Telemetry:OtlpEndpoint is set. The SDK is wired
-/// by hand (no OpenTelemetry.Extensions.Hosting here): the providers are singletons that the host creates
-/// at start and disposes, flushing what is left, at shutdown.
+/// OpenTelemetry through its hosting package: traces exported over OTLP, metrics over OTLP and/or scraped by
+/// Prometheus on a port of their own. Nothing is set up (no listener, no cost) when neither is configured.
 /// </summary>
 public static class TelemetrySetup
 {
-    // Built-in instruments of the framework and Npgsql, next to the app's own.
-    private static readonly string[] Meters =
-        [WebhooksMetrics.Name, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http", "System.Runtime", "Npgsql"];
+    // Health probes and scrapes come every few seconds and say nothing: no trace for them.
+    private static readonly string[] Untraced = ["/healthz", "/readyz", PrometheusEndpoint.Path];
 
-    // Npgsql's spans are left out: the delivery queue polls, and every poll would be a trace of its own.
-    private static readonly string[] Sources = [WebhooksMetrics.Name, "Microsoft.AspNetCore", "System.Net.Http"];
+    // The HttpClient's metrics would name every subscriber's host and port: as many series as endpoints. Kept
+    // per method, status and error instead; per-endpoint health is webhooks.endpoint.*, bounded.
+    private static readonly string[] HttpClientTags = ["http.request.method", "http.response.status_code", "error.type", "network.protocol.version", "url.scheme"];
 
     public static void AddTelemetry(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
-        var configured = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new();
-        if (!configured.Enabled) return;
 
-        builder.Services.AddSingleton(sp => BuildMeterProvider(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
-        builder.Services.AddSingleton(sp => BuildTracerProvider(sp.GetRequiredService<IOptions<TelemetryOptions>>().Value));
-        builder.Services.AddHostedService<TelemetryLifetime>();
+        var configuration = builder.Configuration;
+        var configured = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new();
+        var traces = OtlpSettings.Exports(configuration, configured, OtlpSettings.Traces);
+        var otlpMetrics = OtlpSettings.Exports(configuration, configured, OtlpSettings.Metrics);
+        var prometheus = configured.PrometheusPort > 0;
+        if (!traces && !otlpMetrics && !prometheus) return;
+
+        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => Describe(r, configured));
+        if (traces)
+            telemetry.WithTracing(tracing => tracing
+                .AddSource(WebhooksMetrics.Name)
+                .AddAspNetCoreInstrumentation(o => o.Filter = context => !Untraced.Contains(context.Request.Path.Value))
+                .AddHttpClientInstrumentation()
+                .AddNpgsql()
+                // Before the exporter, so that the spans it drops are never exported.
+                .AddProcessor<UnparentedDatabaseSpans>()
+                .AddOtlpExporter(exporter =>
+                {
+                    OtlpSettings.Apply(exporter, configuration, configured, OtlpSettings.Traces);
+                    if (string.IsNullOrWhiteSpace(configuration["OTEL_BSP_SCHEDULE_DELAY"]) && configured.ExportInterval >= TimeSpan.FromMilliseconds(100))
+                        exporter.BatchExportProcessorOptions.ScheduledDelayMilliseconds = (int)configured.ExportInterval.TotalMilliseconds;
+                }));
+
+        if (otlpMetrics || prometheus)
+        {
+            telemetry.WithMetrics(metrics =>
+            {
+                metrics
+                    .AddMeter(WebhooksMetrics.Name)
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddView(instrument => instrument.Meter.Name == "System.Net.Http" ? new MetricStreamConfiguration { TagKeys = HttpClientTags } : null)
+                    .AddNpgsqlInstrumentation()
+                    .AddMeter("System.Runtime");
+                if (otlpMetrics)
+                    metrics.AddOtlpExporter((exporter, reader) =>
+                    {
+                        OtlpSettings.Apply(exporter, configuration, configured, OtlpSettings.Metrics);
+                        if (string.IsNullOrWhiteSpace(configuration["OTEL_METRIC_EXPORT_INTERVAL"]) && configured.ExportInterval >= TimeSpan.FromMilliseconds(100))
+                            reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)configured.ExportInterval.TotalMilliseconds;
+                    });
+                if (prometheus) metrics.AddPrometheusExporter();
+            });
+            builder.Services.AddHostedService<DatabaseGauges>();
+        }
+        if (prometheus) builder.Services.AddHostedService<PrometheusEndpoint>();
     }
-
-    private static MeterProvider BuildMeterProvider(TelemetryOptions o) =>
-        Sdk.CreateMeterProviderBuilder()
-            .ConfigureResource(r => Describe(r, o))
-            .AddMeter(Meters)
-            .AddOtlpExporter((exporter, reader) =>
-            {
-                Configure(exporter, o, "v1/metrics");
-                reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = (int)o.ExportInterval.TotalMilliseconds;
-            })
-            .Build()!;
-
-    private static TracerProvider BuildTracerProvider(TelemetryOptions o) =>
-        Sdk.CreateTracerProviderBuilder()
-            .ConfigureResource(r => Describe(r, o))
-            .AddSource(Sources)
-            .AddOtlpExporter(exporter =>
-            {
-                Configure(exporter, o, "v1/traces");
-                exporter.BatchExportProcessorOptions.ScheduledDelayMilliseconds = (int)o.ExportInterval.TotalMilliseconds;
-            })
-            .Build()!;
 
     private static void Describe(ResourceBuilder resource, TelemetryOptions o) =>
-        resource.AddService(o.ServiceName,
-            serviceVersion: typeof(TelemetrySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
-            serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}");
-
-    private static void Configure(OtlpExporterOptions exporter, TelemetryOptions o, string signalPath)
-    {
-        var endpoint = o.OtlpEndpoint!.TrimEnd('/');
-        if (o.OtlpProtocol == TelemetryOptions.Grpc)
-        {
-            exporter.Protocol = OtlpExportProtocol.Grpc;
-            exporter.Endpoint = new Uri(endpoint);
-        }
-        else
-        {
-            // Like OTEL_EXPORTER_OTLP_ENDPOINT: a base address, to which each signal adds its own path.
-            exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
-            exporter.Endpoint = new Uri($"{endpoint}/{signalPath}");
-        }
-        if (!string.IsNullOrWhiteSpace(o.OtlpHeaders)) exporter.Headers = o.OtlpHeaders;
-        // An unreachable collector must not hold up requests' threads or a shutdown for long.
-        exporter.TimeoutMilliseconds = 5000;
-    }
-}
-
-/// <summary>
-/// Makes the host create the providers at start. At shutdown the container disposes them after every hosted
-/// service has stopped, and disposing exports what is left (bounded by the exporter's timeout).
-/// </summary>
-internal sealed class TelemetryLifetime : IHostedService
-{
-    // Asking for the providers is the point: the container builds them now and owns them from here on.
-    public TelemetryLifetime(MeterProvider meters, TracerProvider traces) { }
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        resource
+            .AddService(o.ServiceName,
+                serviceVersion: typeof(TelemetrySetup).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
+                serviceInstanceId: $"{Environment.MachineName}-{Environment.ProcessId}")
+            // Again after the service: OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES win over ServiceName.
+            .AddEnvironmentVariableDetector();
 }

@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 
 namespace Webhooks.Observability;
 
-/// <summary>The app's instruments and trace source; exported over OTLP when configured.</summary>
+/// <summary>The app's instruments and trace source; exported over OTLP and/or Prometheus when configured.</summary>
 public sealed class WebhooksMetrics
 {
     public const string Name = "Webhooks";
@@ -20,6 +20,11 @@ public sealed class WebhooksMetrics
         meter.CreateObservableGauge("webhooks.deliveries.due", () => Volatile.Read(ref _dueDeliveries), "{delivery}", "Pending deliveries that are due and not held by a worker (sampled).");
         meter.CreateObservableGauge("webhooks.deliveries.oldest_due_age", () => Volatile.Read(ref _oldestDueSeconds), "s", "How long the oldest due delivery has waited (sampled).");
         meter.CreateObservableGauge("webhooks.endpoints.circuits_open", () => _openCircuits(), "{endpoint}", "Endpoints whose circuit breaker is open in this instance.");
+        meter.CreateObservableGauge("webhooks.dead_letters", () => Sampled(s => s.DeadLetters), "{delivery}", "Dead deliveries kept in the database (sampled).");
+        meter.CreateObservableGauge("webhooks.endpoints.failing", () => Sampled(s => s.FailingEndpoints), "{endpoint}", "Enabled subscriptions whose latest attempts all failed (sampled).");
+        meter.CreateObservableGauge("webhooks.endpoint.failure_streak", () => PerEndpoint(e => e.Streak), "{attempt}", "Failed attempts in a row, for the worst failing endpoints only (sampled).");
+        meter.CreateObservableGauge("webhooks.endpoint.failing_duration", () => PerEndpoint(e => e.FailingSeconds), "s", "How long the worst failing endpoints have failed without a success (sampled).");
+        meter.CreateObservableGauge("webhooks.jobs", JobMeasurements, "{job}", "Background jobs by state (sampled).");
     }
 
     public Counter<long> EventsAccepted { get; }
@@ -31,6 +36,7 @@ public sealed class WebhooksMetrics
     private long _dueDeliveries;
     private double _oldestDueSeconds;
     private Func<int> _openCircuits = () => 0;
+    private DatabaseSample? _sample;
 
     public void ObserveQueue(long due, double oldestDueSeconds)
     {
@@ -40,5 +46,25 @@ public sealed class WebhooksMetrics
 
     public void ObserveOpenCircuits(Func<int> count) => _openCircuits = count;
 
+    public void ObserveDatabase(DatabaseSample sample) => Volatile.Write(ref _sample, sample);
+
     public void Rejected(string reason) => EventsRejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    // Before the first sample there is nothing to report, rather than a zero that is not true.
+    private IEnumerable<Measurement<long>> Sampled(Func<DatabaseSample, long> value) =>
+        Volatile.Read(ref _sample) is { } sample ? [new(value(sample))] : [];
+
+    private IEnumerable<Measurement<double>> PerEndpoint(Func<FailingEndpoint, double> value) =>
+        (Volatile.Read(ref _sample)?.WorstEndpoints ?? []).Select(e => new Measurement<double>(value(e),
+            new KeyValuePair<string, object?>("webhooks.subscription.id", e.Subscription.ToString()),
+            new KeyValuePair<string, object?>("webhooks.partner.id", e.Partner.ToString())));
+
+    private IEnumerable<Measurement<long>> JobMeasurements() =>
+        (Volatile.Read(ref _sample)?.Jobs ?? new Dictionary<string, long>()).Select(j =>
+            new Measurement<long>(j.Value, new KeyValuePair<string, object?>("state", j.Key)));
 }
+
+/// <summary>What one read of the database found; the same in every instance (aggregate with max, not sum).</summary>
+public sealed record DatabaseSample(long DeadLetters, long FailingEndpoints, IReadOnlyList<FailingEndpoint> WorstEndpoints, IReadOnlyDictionary<string, long>? Jobs);
+
+public sealed record FailingEndpoint(Guid Subscription, Guid Partner, long Streak, double FailingSeconds);

@@ -109,7 +109,7 @@ public sealed class AppProcess : IAsyncDisposable
         throw new TimeoutException($"The app did not become ready within 60 seconds:\n{Output}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

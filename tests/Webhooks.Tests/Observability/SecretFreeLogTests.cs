@@ -19,10 +19,18 @@ public sealed partial class SecretFreeLogTests
     [Fact]
     public async Task Keys_and_signing_secrets_never_appear_in_the_logs()
     {
-        await using var app = LoggedApp(new Dictionary<string, string?>());
+        await using var collector = await RecordingReceiver.StartAsync();
+        var collectorKey = "otlp-" + Guid.NewGuid().ToString("N");
+        await using var app = LoggedApp(new Dictionary<string, string?>
+        {
+            // Exporting, with a credential for the collector: the exporter's own HTTP calls must not log it either.
+            ["Webhooks:Telemetry:OtlpEndpoint"] = collector.BaseAddress,
+            ["Webhooks:Telemetry:OtlpHeaders"] = $"x-collector-key={collectorKey}",
+            ["Webhooks:Telemetry:ExportInterval"] = "00:00:00.200",
+        });
         await app.InitializeAsync();
         var admin = app.Client();
-        var secrets = new List<string> { WebhooksApp.AdminKey, WebhooksApp.AdminPassword };
+        var secrets = new List<string> { WebhooksApp.AdminKey, WebhooksApp.AdminPassword, collectorKey };
 
         var ingestKey = await admin.CreateKey("ingest");
         var partner = await admin.CreatePartner();
@@ -45,6 +53,8 @@ public sealed partial class SecretFreeLogTests
         malformed.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", unknownKey + "\u00e9");
         await malformed.GetAsync("/api/v1/partners");
 
+        Assert.NotNull(await collector.WaitForAsync("/v1/traces", r => r.Headers.GetValueOrDefault("x-collector-key") == collectorKey, TimeSpan.FromSeconds(30)));
+        Assert.NotNull(await collector.WaitForAsync("/v1/metrics", r => r.Headers.GetValueOrDefault("x-collector-key") == collectorKey, TimeSpan.FromSeconds(30)));
         var entries = app.Logs.Entries.ToList();
         Assert.True(entries.Count > 50, $"only {entries.Count} log entries were captured");
         foreach (var secret in secrets)

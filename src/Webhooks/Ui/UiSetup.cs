@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Hosting.StaticWebAssets;
 using Webhooks.Auth;
 
 namespace Webhooks.Ui;
@@ -10,6 +11,9 @@ public static class UiSetup
     /// <summary>The browser UI: Razor components rendered on the server, plain forms with antiforgery, no circuits.</summary>
     public static void AddUi(this IHostApplicationBuilder builder)
     {
+        // blazor.web.js is a static web asset of the framework: published into wwwroot/_framework, and found through the
+        // build's manifest when the app runs from its build output (dotnet run, the tests) in any environment.
+        if (builder.Environment is IWebHostEnvironment web) StaticWebAssetsLoader.UseStaticWebAssets(web, builder.Configuration);
         builder.Services.AddRazorComponents();
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<UiQueries>();
@@ -35,6 +39,7 @@ public static class UiSetup
             await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect("/signin?signedOut=true");
         }).ExcludeFromDescription();
+        app.MapStaticAssets();
         app.MapRazorComponents<App>();
     }
 }

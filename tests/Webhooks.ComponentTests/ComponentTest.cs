@@ -27,8 +27,6 @@ public abstract class ComponentTest : BunitContext
         App = app;
         _scope = app.Services.CreateAsyncScope();
         Services.AddFallbackServiceProvider(_scope.ServiceProvider);
-        // Live views make a scope per read: those come from the app, so they get its real services.
-        Services.AddSingleton(app.Services.GetRequiredService<IServiceScopeFactory>());
         Services.AddSingleton<TimeProvider>(Clock);
         JSInterop.Mode = JSRuntimeMode.Loose;
     }

@@ -26,6 +26,7 @@ public static class UiSetup
         builder.Services.AddScoped<AuthenticationStateProvider, UiAuthenticationStateProvider>();
         builder.Services.AddScoped<UiQueries>();
         builder.Services.AddScoped<DeadLetterActions>();
+        builder.Services.AddSingleton<Live.LiveReads>();
         builder.Services.AddSingleton<UiSessionStore>();
         builder.Services.AddSingleton<SignInThrottle>();
         builder.Services.AddTransient<IStartupFilter, UiPipeline>();

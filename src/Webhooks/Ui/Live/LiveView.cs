@@ -17,7 +17,7 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
 {
     private readonly CancellationTokenSource _stop = new();
 
-    [Inject] public IServiceScopeFactory Scopes { get; set; } = default!;
+    [Inject] public LiveReads Reads { get; set; } = default!;
     [Inject] public TimeProvider Clock { get; set; } = default!;
     [Inject] public IOptions<UiOptions> Options { get; set; } = default!;
     [Inject] public ILoggerFactory Logs { get; set; } = default!;
@@ -76,7 +76,7 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
         }
         try
         {
-            await using var scope = Scopes.CreateAsyncScope();
+            await using var scope = Reads.NewScope();
             Data = await LoadAsync(scope.ServiceProvider, Caller.From(user), _stop.Token);
             UpdatedAt = Clock.GetUtcNow();
             Problem = null;
@@ -94,4 +94,10 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
         _stop.Dispose();
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>Where a live view's reads get their services: a fresh scope of the app's for each read (a connection lives for hours).</summary>
+public sealed class LiveReads(IServiceScopeFactory scopes)
+{
+    public AsyncServiceScope NewScope() => scopes.CreateAsyncScope();
 }

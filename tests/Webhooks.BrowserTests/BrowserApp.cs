@@ -28,7 +28,6 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
         ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
         ["Webhooks:Delivery:Timeout"] = "00:00:05",
         ["Webhooks:Ui:LiveRefresh"] = "00:00:01",
-        ["Webhooks:Ui:SignInAttemptsPerMinute"] = "1000",
     }.Concat(Enumerable.Range(0, 7).Select(i => KeyValuePair.Create($"Webhooks:Delivery:RetrySchedule:{i}", (string?)"00:00:01"))).ToDictionary();
 
     public new async Task InitializeAsync()

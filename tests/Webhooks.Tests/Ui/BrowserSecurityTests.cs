@@ -8,14 +8,10 @@ namespace Webhooks.Tests.Ui;
 /// <summary>The browser side, attacked: headers, sessions after sign-out, parallel guessing, forged hosts.</summary>
 public sealed class BrowserSecurityTests
 {
-    /// <summary>Sign-in throttling per address set high, so these tests reach the per-user lock-out; only localhost may be the Host.</summary>
+    /// <summary>Only localhost may be the Host (sign-in throttling per address is set high for every test app, so the per-user lock-out is what these tests reach).</summary>
     public sealed class App : WebhooksApp
     {
-        protected override Dictionary<string, string?> Settings => new(base.Settings)
-        {
-            ["Webhooks:Ui:SignInAttemptsPerMinute"] = "1000",
-            ["AllowedHosts"] = "localhost",
-        };
+        protected override Dictionary<string, string?> Settings => new(base.Settings) { ["AllowedHosts"] = "localhost" };
     }
 
     public sealed class Headers(App app) : IClassFixture<App>

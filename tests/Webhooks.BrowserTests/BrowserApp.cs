@@ -27,6 +27,7 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
         ["Webhooks:Workers:Enabled"] = "true",
         ["Webhooks:Delivery:AllowedNetworks:0"] = "127.0.0.0/8",
         ["Webhooks:Delivery:Timeout"] = "00:00:05",
+        ["Webhooks:Ui:LiveRefresh"] = "00:00:01",
     }.Concat(Enumerable.Range(0, 7).Select(i => KeyValuePair.Create($"Webhooks:Delivery:RetrySchedule:{i}", (string?)"00:00:01"))).ToDictionary();
 
     public new async Task InitializeAsync()
@@ -53,17 +54,17 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
         return client;
     }
 
-    public async Task<IPage> NewPage()
+    public async Task<IPage> NewPage(string? baseUrl = null, bool javaScript = true)
     {
-        var context = await Browser.NewContextAsync(new() { BaseURL = BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 } });
+        var context = await Browser.NewContextAsync(new() { BaseURL = baseUrl ?? BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 }, JavaScriptEnabled = javaScript });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         return page;
     }
 
-    public async Task<IPage> SignedIn(string username = "admin", string password = AdminPassword)
+    public async Task<IPage> SignedIn(string username = "admin", string password = AdminPassword, string? baseUrl = null, bool javaScript = true)
     {
-        var page = await NewPage();
+        var page = await NewPage(baseUrl, javaScript);
         await page.GotoAsync("/signin");
         await page.GetByLabel("User name").FillAsync(username);
         await page.GetByLabel("Password").FillAsync(password);

@@ -37,25 +37,32 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
 
         await app.Client().PostAsJsonAsync("/api/v1/events", new { type = "shipment.sent", payload = new { shipmentId = "s-42" } }).Expect(HttpStatusCode.Accepted);
 
-        // The deliveries list refreshes itself (live.js): the delivery turns dead without a reload.
-        await page.GotoAsync($"/deliveries?subscriptionId={subscriptionId}");
-        await Assertions.Expect(page.Locator("tbody .badge-dead")).ToBeVisibleAsync(Patiently);
-        await BrowserApp.Screenshot(page, "31-delivery-dead");
+        // The subscription's page shows its attempts as they happen (a live view): the failures arrive without a reload.
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        await Assertions.Expect(page.Locator("#live-attempts .badge.live-on")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#live-attempts tbody tr").Nth(1)).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("#live-attempts tbody tr").First).ToContainTextAsync("HTTP 500");
+        await BrowserApp.Screenshot(page, "31-live-attempts-failing");
+
+        // Dead once the schedule is used up: the dead-letter page (not a live view) is reloaded until it lists it.
+        await page.GotoAsync($"/dead-letters?subscriptionId={subscriptionId}");
+        var replayAll = page.GetByRole(AriaRole.Button, new() { Name = "Replay all 1 matching…" });
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); !await replayAll.IsVisibleAsync() && DateTime.UtcNow < deadline;)
+            await page.ReloadAsync();
         Assert.True(receiver.Received.Count >= 2, $"the receiver saw {receiver.Received.Count} attempts");
 
         receiver.Status = 200;
-        await page.GotoAsync($"/dead-letters?subscriptionId={subscriptionId}");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Replay all 1 matching…" }).ClickAsync();
+        await replayAll.ClickAsync();
         await Assertions.Expect(page.Locator(".confirm h2")).ToHaveTextAsync("Replay 1 delivery?");
         await BrowserApp.Screenshot(page, "32-replay-confirm");
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay 1 now" }).ClickAsync();
         await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("Replayed 1 delivery");
         await Assertions.Expect(page.Locator("section table tbody tr").First).ToContainTextAsync("admin");
 
-        await page.GotoAsync($"/deliveries?subscriptionId={subscriptionId}");
-        await page.Locator("tbody a[href^='/deliveries/']").First.ClickAsync();
-        await Assertions.Expect(page.Locator("dl.facts .badge-succeeded")).ToBeVisibleAsync(Patiently);
-        await BrowserApp.Screenshot(page, "33-delivery-replayed");
+        // Back on the subscription, the successful attempt of the replay appears by itself.
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        await Assertions.Expect(page.Locator("#live-attempts tbody tr").First).ToContainTextAsync("HTTP 200", new() { Timeout = 90_000 });
+        await BrowserApp.Screenshot(page, "33-live-attempts-replayed");
 
         var ids = receiver.Received.Select(r => r.WebhookId).Distinct().ToList();
         Assert.Single(ids);

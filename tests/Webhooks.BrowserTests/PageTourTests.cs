@@ -47,6 +47,9 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
             ("10-subscription", $"/subscriptions/{(string)subscription["id"]!}"), ("11-events", "/events"), ("12-event", $"/events/{eventId}"),
             ("13-deliveries", "/deliveries"), ("14-delivery", $"/deliveries/{deliveryId}"), ("15-dead-letters", "/dead-letters"),
             ("16-admins", "/admins"), ("17-account", "/account"), ("18-not-found", $"/subscriptions/{Guid.NewGuid()}"),
+            ("19-unknown-address", "/no/such/page"), ("19b-bad-query", "/deliveries?partnerId=not-an-id&sort=code"),
+            ("19c-search-nothing", $"/search?q={Guid.NewGuid()}"), ("19d-deliveries-of-event", $"/deliveries?eventId={eventId}&sort=code-desc"),
+            ("19e-subscriptions-by-failures", "/subscriptions?sort=failures"),
         };
         foreach (var (name, path) in adminPages)
         {
@@ -81,10 +84,36 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
         await Assertions.Expect(page.Locator(".skip")).ToBeFocusedAsync();
     }
 
-    /// <summary>Collects script errors and any stylesheet or script that does not load (the 404 and 403 pages themselves are expected).</summary>
+    [Fact]
+    public async Task With_JavaScript_off_the_pages_still_work_and_the_dashboard_shows_its_figures()
+    {
+        var page = await app.SignedIn(javaScript: false);
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Dashboard");
+        await Assertions.Expect(page.Locator("#live-dashboard .badge.live-off")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".tiles dt").First).ToContainTextAsync("Events per minute");
+        await BrowserApp.Screenshot(page, "50-no-js-dashboard");
+
+        await page.GotoAsync("/deliveries");
+        await page.Locator("#status").SelectOptionAsync("dead");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("status=dead"));
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Deliveries");
+        await Assertions.Expect(page.Locator(".loading")).ToHaveCountAsync(0); // answered whole, not streamed
+        await page.GotoAsync("/events?since=soon");
+        await Assertions.Expect(page.Locator("#bad-query")).ToContainTextAsync("since");
+        await BrowserApp.Screenshot(page, "51-no-js-bad-query");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("You are signed out");
+    }
+
+    /// <summary>Collects script errors, Content-Security-Policy refusals and any stylesheet or script that does not load (the 404 and 403 pages themselves are expected).</summary>
     private static void Watch(IPage page, List<string> errors)
     {
         page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy") || message.Text.Contains("Refused to")) errors.Add(message.Text);
+        };
         page.Response += (_, response) =>
         {
             if (response.Request.ResourceType is "stylesheet" or "script" && response.Status >= 400) errors.Add($"{response.Url} answered {response.Status}");

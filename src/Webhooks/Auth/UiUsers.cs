@@ -9,12 +9,14 @@ using Webhooks.Data;
 
 namespace Webhooks.Auth;
 
-public enum SignInResult { SignedIn, Wrong, LockedOut }
+/// <summary>How a sign-in went; <see cref="SignInResult.WrongAndNowLocked"/> is the wrong password that used up the last allowed check.</summary>
+public enum SignInResult { SignedIn, Wrong, WrongAndNowLocked, LockedOut }
 
 /// <summary>
 /// The people who sign in to the browser UI. Their cookie carries the same scope and partner claims
 /// as an API key, so <see cref="Caller"/> and the policies treat both alike. After
-/// <see cref="MaxFailedSignIns"/> wrong passwords in a row the user is locked out for <see cref="LockOutFor"/>.
+/// <see cref="MaxFailedSignIns"/> wrong passwords in a row the user is locked out for <see cref="LockOutFor"/>;
+/// attempts are counted before the password is checked, so parallel guesses cannot get more checks than that.
 /// </summary>
 public sealed class UiUsers(WebhooksDb db, TimeProvider time)
 {
@@ -28,32 +30,42 @@ public sealed class UiUsers(WebhooksDb db, TimeProvider time)
     public async Task<(SignInResult Result, ClaimsPrincipal? Principal)> SignInAsync(string? username, string? password)
     {
         username = username?.Trim() ?? "";
-        var user = await db.UiUsers.FirstOrDefaultAsync(u => u.Username == username);
         var now = time.GetUtcNow();
-        if (user is null || string.IsNullOrEmpty(password))
+        var user = string.IsNullOrEmpty(password) ? null : await TakeCheckAsync(username, now);
+        if (user is null)
         {
+            var locked = await db.UiUsers.AnyAsync(u => u.Username == username && u.LockedUntil > now);
             // Spend the time a real check takes, so a wrong name cannot be told apart from a wrong password.
             Hasher.VerifyHashedPassword(new UiUser { Username = "", PasswordHash = "" }, DummyHash, password ?? "");
-            return (SignInResult.Wrong, null);
+            return (locked ? SignInResult.LockedOut : SignInResult.Wrong, null);
         }
-        if (user.LockedUntil > now) return (SignInResult.LockedOut, null);
-        var verified = Hasher.VerifyHashedPassword(user, user.PasswordHash, password);
+        var verified = Hasher.VerifyHashedPassword(user, user.PasswordHash, password!);
         if (verified == PasswordVerificationResult.Failed)
-        {
-            user.FailedSignIns++;
-            if (user.FailedSignIns >= MaxFailedSignIns)
-            {
-                user.LockedUntil = now + LockOutFor;
-                user.FailedSignIns = 0;
-            }
-            await db.SaveChangesAsync();
-            return (user.LockedUntil > now ? SignInResult.LockedOut : SignInResult.Wrong, null);
-        }
-        if (verified == PasswordVerificationResult.SuccessRehashNeeded) user.PasswordHash = Hasher.HashPassword(user, password);
-        user.FailedSignIns = 0;
-        user.LockedUntil = null;
-        await db.SaveChangesAsync();
+            return (user.LockedUntil is null ? SignInResult.Wrong : SignInResult.WrongAndNowLocked, null);
+        var hash = verified == PasswordVerificationResult.SuccessRehashNeeded ? Hasher.HashPassword(user, password!) : user.PasswordHash;
+        await db.UiUsers.Where(u => u.Id == user.Id).ExecuteUpdateAsync(u => u
+            .SetProperty(x => x.FailedSignIns, 0).SetProperty(x => x.LockedUntil, (DateTimeOffset?)null).SetProperty(x => x.PasswordHash, hash));
+        user.PasswordHash = hash;
         return (SignInResult.SignedIn, Principal(user));
+    }
+
+    /// <summary>
+    /// Counts a sign-in attempt before its password is checked, in one statement: of any number of parallel guesses
+    /// at one user, at most <see cref="MaxFailedSignIns"/> get a check before the user is locked (the one that takes
+    /// the last allowed check sets the lock). A successful check lifts it again. Null when the user is unknown or locked.
+    /// </summary>
+    private async Task<UiUser?> TakeCheckAsync(string username, DateTimeOffset now)
+    {
+        var lockedUntil = now + LockOutFor;
+        var taken = await db.UiUsers.FromSql($"""
+            UPDATE ui_users
+            SET failed_sign_ins = (CASE WHEN locked_until IS NULL THEN failed_sign_ins ELSE 0 END) + 1,
+                locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_sign_ins ELSE 0 END) + 1 >= {MaxFailedSignIns}
+                                    THEN {lockedUntil} END
+            WHERE username = {username} AND (locked_until IS NULL OR locked_until <= {now})
+            RETURNING *
+            """).AsNoTracking().ToListAsync();
+        return taken.FirstOrDefault();
     }
 
     /// <summary>False when the cookie's user was removed or changed password since it signed in.</summary>

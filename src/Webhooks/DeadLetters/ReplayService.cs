@@ -55,6 +55,23 @@ public sealed class ReplayService(WebhooksDb db, IOptionsMonitor<DeliveryOptions
         return count;
     }
 
+    /// <summary>
+    /// Queues the chosen deliveries that are still dead again, oldest first, as one replay: one audit entry that
+    /// records <paramref name="recordedAs"/> (the selection, or the filter that chose them). Answers how many went.
+    /// </summary>
+    public async Task<int> ReplaySelectionAsync(IReadOnlyCollection<Guid> deliveryIds, object recordedAs, Caller caller, CancellationToken cancellationToken = default)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var ids = await new DeliveryFilter(DeliveryStatus.Dead).Apply(db, caller).Where(r => deliveryIds.Contains(r.Delivery.Id))
+            .OrderBy(r => r.Delivery.CreatedAt).ThenBy(r => r.Delivery.Id).Select(r => r.Delivery.Id).ToArrayAsync(cancellationToken);
+        var count = 0;
+        for (var offset = 0; offset < ids.Length; offset += Chunk)
+            count += await Requeue(ids[offset..Math.Min(ids.Length, offset + Chunk)], DeliveryStatus.Dead, cancellationToken, offset);
+        await Audit(caller, recordedAs, count, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return count;
+    }
+
     private static DeliveryFilter Replayable(DeliveryFilter filter) =>
         filter with { Status = filter.Status ?? DeliveryStatus.Dead };
 

@@ -8,7 +8,11 @@ public sealed record CreateSubscription(
 /// <summary>PATCH body: only the members present change. <c>PausedDeliveries</c> says what enabling does with deliveries kept while disabled.</summary>
 public sealed record UpdateSubscription(
     string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond,
-    bool? Enabled, string? PausedDeliveries);
+    bool? Enabled, string? PausedDeliveries)
+{
+    /// <summary>Takes the rate limit away (the UI's edit form with a blank rate limit); not part of the API's body.</summary>
+    [JsonIgnore] public bool RemoveRateLimit { get; init; }
+}
 
 public sealed record SubscriptionResponse(
     Guid Id, Guid PartnerId, string Url, string[] EventTypes, string? Description, Dictionary<string, string> Headers,

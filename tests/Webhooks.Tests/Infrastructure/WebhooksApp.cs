@@ -19,6 +19,8 @@ public class WebhooksApp : WebApplicationFactory<Program>, IAsyncLifetime
         ["Webhooks:Bootstrap:AdminPassword"] = AdminPassword,
         ["Webhooks:Delivery:AllowHttp"] = "true",
         ["Webhooks:Workers:Enabled"] = "false",
+        // Tests sign in many times a minute from one address; the throttle's own test sets a low limit.
+        ["Webhooks:Ui:SignInAttemptsPerMinute"] = "1000",
     };
 
     public async Task InitializeAsync()

@@ -104,10 +104,13 @@ public sealed class PartnerPortalTests(WebhooksApp app) : IClassFixture<Webhooks
         Assert.Contains("Replayed 3 deliveries", done.QuerySelector(".notice")!.TextContent);
         Assert.Equal(3, dead.Count(id => UiData.DeliveryStatus(app, id).Result == "pending"));
         Assert.Equal(3, dead.Count(id => UiData.DeliveryStatus(app, id).Result == "dead"));
-        // The status code is a filter the replay service does not take, so each delivery is replayed (and recorded) on its own.
+        // One replay, one audit entry, which names the filter that chose the deliveries.
         var history = done.QuerySelectorAll("section table tbody tr");
-        Assert.Equal(3, history.Length);
-        Assert.All(history, row => Assert.Contains(a.Username, row.TextContent));
+        var entry = Assert.Single(history);
+        Assert.Contains(a.Username, entry.TextContent);
+        Assert.Contains("replayed", entry.TextContent);
+        Assert.Contains("statusCode 502", entry.TextContent);
+        Assert.Contains("3", entry.QuerySelector("td.num")!.TextContent);
     }
 
     [Fact]
@@ -133,9 +136,16 @@ public sealed class PartnerPortalTests(WebhooksApp app) : IClassFixture<Webhooks
         var rest = await admin.Open($"/dead-letters?subscriptionId={(string)subscription["id"]!}");
         var discard = await admin.Submit(rest, "dead-letters", button: "button[value=preview-discard-all]");
         Assert.Contains("Discard 2 deliveries?", discard.QuerySelector(".confirm h2")!.TextContent);
-        await admin.Submit(discard, "dead-letters", button: "button[value=discard]");
+        var discarded = await admin.Submit(discard, "dead-letters", button: "button[value=discard]");
         Assert.Equal("discarded", await UiData.DeliveryStatus(app, dead[2]));
         Assert.Equal("pending", await UiData.DeliveryStatus(app, dead[0]));
+        // Each action is one audit entry with who did it: the selection replayed, then the discard.
+        var history = discarded.QuerySelectorAll("section table tbody tr").Select(r => r.TextContent).ToList();
+        Assert.Equal(2, history.Count);
+        Assert.Contains("discarded", history[0]);
+        Assert.Contains("admin", history[0]);
+        Assert.Contains("replayed", history[1]);
+        Assert.Contains("1 selected deliveryIds", history[1]);
 
         var detail = await admin.Open($"/deliveries/{dead[1]}");
         Assert.Contains("receiver broke", detail.QuerySelector(".attempt pre")!.TextContent);

@@ -60,4 +60,14 @@ public static class UiData
         command.Parameters.Add(new() { Value = deliveryId });
         return (string)(await command.ExecuteScalarAsync())!;
     }
+
+    /// <summary>Runs one statement against the app's database (to set up a state the API cannot make quickly).</summary>
+    public static async Task Execute(WebhooksApp app, string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values) command.Parameters.Add(new() { Value = value });
+        await command.ExecuteNonQueryAsync();
+    }
 }

@@ -40,5 +40,5 @@ public sealed class SubscriptionForm
         new(PartnerId, Url?.Trim(), filters, string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(), headers, rate);
 
     public UpdateSubscription ToUpdate(string[] filters, Dictionary<string, string> headers, int? rate) =>
-        new(Url?.Trim(), filters, Description?.Trim() ?? "", headers, rate, Enabled: null, PausedDeliveries: null);
+        new(Url?.Trim(), filters, Description?.Trim() ?? "", headers, rate, Enabled: null, PausedDeliveries: null) { RemoveRateLimit = rate is null };
 }

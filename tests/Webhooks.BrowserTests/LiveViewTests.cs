@@ -1,0 +1,118 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Webhooks.Tests.Infrastructure;
+
+namespace Webhooks.BrowserTests;
+
+/// <summary>The live views in Chromium: they update without a reload, pause, and say so when their connection is lost.</summary>
+public sealed class LiveViewTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    private static readonly LocatorAssertionsToBeVisibleOptions Patiently = new() { Timeout = 60_000 };
+
+    [Fact]
+    public async Task The_dashboard_figures_update_by_themselves_without_a_reload()
+    {
+        var page = await app.SignedIn();
+        var loads = CountFullLoads(page);
+        await Assertions.Expect(page.Locator("#live-dashboard .badge.live-on")).ToBeVisibleAsync(Patiently);
+        var eventsTile = page.Locator(".tiles div", new() { HasText = "Events per minute" }).Locator("dd");
+        var before = double.Parse(await eventsTile.InnerTextAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        await BrowserApp.Screenshot(page, "40-dashboard-live-before");
+
+        var type = await app.Client().CreateEventType();
+        var events = Enumerable.Range(0, 120).Select(i => new { type, payload = new { orderId = "o-" + i, amount = i } }).ToArray();
+        await app.Client().PostAsJsonAsync("/api/v1/events/batch", new { events }).Expect(HttpStatusCode.OK);
+
+        // 120 more events in the last hour is 2 more a minute.
+        await Assertions.Expect(eventsTile).ToHaveTextAsync((before + 2).ToString("0.##", System.Globalization.CultureInfo.InvariantCulture), new() { Timeout = 60_000 });
+        await BrowserApp.Screenshot(page, "41-dashboard-live-after");
+        Assert.Equal(0, loads());
+    }
+
+    [Fact]
+    public async Task A_subscription_s_attempts_appear_as_they_happen_and_stop_while_paused()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Status = 200;
+        var admin = app.Client();
+        var type = await admin.CreateEventType();
+        var partnerId = await admin.CreatePartner("Tail Co");
+        var subscriptionId = (string)(await admin.CreateSubscription(partnerId, receiver.Url, type))["id"]!;
+        var page = await app.SignedIn();
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        var loads = CountFullLoads(page);
+        var rows = page.Locator("#live-attempts tbody tr");
+        await Assertions.Expect(page.Locator("#live-attempts .badge.live-on")).ToBeVisibleAsync(Patiently);
+        await Assertions.Expect(page.Locator("#live-attempts .empty")).ToBeVisibleAsync();
+
+        await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
+        await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+        await Assertions.Expect(rows.First).ToContainTextAsync("HTTP 200");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#live-attempts .badge.live-paused")).ToBeVisibleAsync();
+        await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-2", amount = 2 } }).Expect(HttpStatusCode.Accepted);
+        // While paused, the receiver gets the second delivery but the view keeps showing the first only.
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); receiver.Received.Count < 2 && DateTime.UtcNow < deadline;) await page.WaitForTimeoutAsync(200);
+        Assert.Equal(2, receiver.Received.Count);
+        await page.WaitForTimeoutAsync(3_000); // three refresh periods that must not show it
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await BrowserApp.Screenshot(page, "42-live-attempts-paused");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Go on" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(2, new() { Timeout = 30_000 });
+        await Assertions.Expect(rows.First).ToHaveClassAsync("new");
+        await BrowserApp.Screenshot(page, "43-live-attempts-resumed");
+        Assert.Equal(0, loads());
+    }
+
+    [Fact]
+    public async Task Losing_the_connection_shows_a_reconnecting_state_and_the_view_comes_back()
+    {
+        await using var proxy = new TcpProxy(new Uri(app.BaseUrl));
+        var page = await app.SignedIn(baseUrl: proxy.Url);
+        await Assertions.Expect(page.Locator("#live-dashboard .badge.live-on")).ToBeVisibleAsync(Patiently);
+        var banner = page.Locator("#components-reconnect-modal");
+        await Assertions.Expect(banner).ToBeHiddenAsync();
+
+        proxy.Cut();
+        await Assertions.Expect(banner).ToBeVisibleAsync(Patiently);
+        await Assertions.Expect(banner).ToContainTextAsync("Live updates lost their connection");
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("data-live-connection", new System.Text.RegularExpressions.Regex("show|retrying"));
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Dashboard"); // the page itself stays whole
+        await BrowserApp.Screenshot(page, "44-reconnecting");
+
+        proxy.Restore();
+        await Assertions.Expect(banner).ToBeHiddenAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("html")).ToHaveAttributeAsync("data-live-connection", "hide");
+        var stamp = await page.Locator("#live-dashboard .live-when time").GetAttributeAsync("datetime");
+        await Assertions.Expect(page.Locator("#live-dashboard .live-when time")).Not.ToHaveAttributeAsync("datetime", stamp!, new() { Timeout = 30_000 });
+        await BrowserApp.Screenshot(page, "45-reconnected");
+    }
+
+    [Fact]
+    public async Task Links_and_filter_forms_navigate_without_a_full_page_load()
+    {
+        var page = await app.SignedIn();
+        var loads = CountFullLoads(page);
+        await page.GetByRole(AriaRole.Link, new() { Name = "Deliveries", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Deliveries");
+        await page.Locator("#status").SelectOptionAsync("dead");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
+        // An enhanced navigation changes the address without a load event: wait for the address itself.
+        await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("status=dead"));
+        await Assertions.Expect(page.Locator("#status")).ToHaveValueAsync("dead");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Event types" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Event types");
+        Assert.Equal(0, loads());
+    }
+
+    /// <summary>Counts the full document loads of the page from now on (an enhanced navigation or a live update is none).</summary>
+    private static Func<int> CountFullLoads(IPage page)
+    {
+        var count = 0;
+        page.Load += (_, _) => Interlocked.Increment(ref count);
+        return () => count;
+    }
+}

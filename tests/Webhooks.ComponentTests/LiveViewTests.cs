@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Components;
+using Webhooks.Tests.Infrastructure;
+using Webhooks.Ui.Live;
+
+namespace Webhooks.ComponentTests;
+
+/// <summary>The live views on their own connection (interactive), driven by a fake clock, reading the real database.</summary>
+public sealed class LiveViewTests(WebhooksApp app) : ComponentTest(app)
+{
+    private void SignedInAs(Webhooks.Auth.Caller caller)
+    {
+        var auth = AddAuthorization();
+        auth.SetAuthorized(caller.Name);
+        auth.SetClaims(Principal(caller).Claims.ToArray());
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    [Fact]
+    public async Task The_dashboard_reads_again_on_every_tick_of_the_refresh_period()
+    {
+        SignedInAs(Admin);
+        var view = Render<LiveDashboard>();
+        view.WaitForAssertion(() => Assert.True(view.FindAll(".tiles").Count == 1, view.Markup), TimeSpan.FromSeconds(10));
+        var dead = () => long.Parse(view.FindAll(".tiles div").Single(d => d.TextContent.Contains("Dead")).QuerySelector("dd")!.TextContent);
+        var before = dead();
+        Assert.Equal("live", view.Find(".live-bar .badge").TextContent);
+
+        var type = await Api.CreateEventType();
+        var partnerId = await Api.CreatePartner();
+        await Api.CreateSubscription(partnerId, "https://live.example.com/hook", type);
+        var created = await Api.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o", amount = 1 } }).Expect(HttpStatusCode.Accepted);
+        await Sql("UPDATE deliveries SET status = 'dead' WHERE event_id = $1", Guid.Parse((string)created["id"]!));
+        Assert.Equal(before, dead()); // nothing changes until the next tick
+
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        view.WaitForAssertion(() => Assert.Equal(before + 1, dead()), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task The_attempts_tail_shows_new_attempts_marks_them_and_stops_while_paused()
+    {
+        SignedInAs(Admin);
+        var type = await Api.CreateEventType();
+        var partnerId = await Api.CreatePartner();
+        var subscriptionId = Guid.Parse((string)(await Api.CreateSubscription(partnerId, "https://tail.example.com/hook", type))["id"]!);
+        var view = Render<LiveAttempts>(p => p.Add(x => x.SubscriptionId, subscriptionId));
+        view.WaitForElement(".empty", TimeSpan.FromSeconds(30));
+
+        await AttemptAsync(type, 200);
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        view.WaitForAssertion(() => Assert.Single(view.FindAll("tbody tr")), TimeSpan.FromSeconds(30));
+        Assert.Contains("HTTP 200", view.Find("tbody tr").TextContent);
+        Assert.DoesNotContain("new", view.Find("tbody tr").ClassName ?? ""); // the first read marks nothing
+
+        view.Find(".live-bar button").Click();
+        Assert.Equal("paused", view.Find(".live-bar .badge").TextContent);
+        await AttemptAsync(type, 503);
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Single(view.FindAll("tbody tr"));
+
+        view.Find(".live-bar button").Click(); // goes on, and reads at once
+        view.WaitForAssertion(() => Assert.Equal(2, view.FindAll("tbody tr").Count), TimeSpan.FromSeconds(30));
+        Assert.Contains("HTTP 503", view.Find("tbody tr").TextContent);
+        Assert.Contains("new", view.Find("tbody tr").ClassName);
+    }
+
+    [Fact]
+    public async Task A_partner_s_tail_of_another_partner_s_subscription_shows_nothing()
+    {
+        var type = await Api.CreateEventType();
+        var other = await Api.CreatePartner("Other");
+        var subscriptionId = Guid.Parse((string)(await Api.CreateSubscription(other, "https://other.example.com/hook", type))["id"]!);
+        SignedInAs(PartnerUser(await Api.CreatePartner("Mine")));
+        var view = Render<LiveAttempts>(p => p.Add(x => x.SubscriptionId, subscriptionId));
+        view.WaitForAssertion(() => Assert.NotNull(view.Find(".live-when time")), TimeSpan.FromSeconds(30)); // it has read
+        Assert.Empty(view.FindAll("table"));
+        Assert.Empty(view.FindAll(".empty"));
+    }
+
+    [Fact]
+    public void Signed_out_the_view_stops_and_says_so()
+    {
+        AddAuthorization().SetNotAuthorized();
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+        var view = Render<LiveDashboard>();
+        Assert.Contains("You are signed out", view.Find(".live-bar").TextContent);
+        Assert.Empty(view.FindAll(".tiles"));
+    }
+
+    [Fact]
+    public void Prerendered_without_a_connection_it_is_a_snapshot_with_no_pause_switch()
+    {
+        var auth = AddAuthorization();
+        auth.SetAuthorized("admin");
+        auth.SetClaims(Principal(Admin).Claims.ToArray());
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
+        var view = Render<LiveAttempts>(p => p.Add(x => x.SubscriptionId, Guid.NewGuid()));
+        Assert.Equal("as of the page load", view.Find(".live-bar .badge").TextContent);
+        Assert.Empty(view.FindAll(".live-bar button"));
+    }
+
+    /// <summary>An event of the type, and one attempt of its delivery answered with this status, written as the worker would.</summary>
+    private async Task AttemptAsync(string type, int status)
+    {
+        var created = await Api.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o", amount = 1 } }).Expect(HttpStatusCode.Accepted);
+        var eventId = Guid.Parse((string)created["id"]!);
+        await Sql("""
+            WITH d AS (UPDATE deliveries SET attempt_count = 1, last_attempt_at = now(), last_status_code = $2 WHERE event_id = $1 RETURNING id)
+            INSERT INTO attempts (delivery_id, number, at, status_code, duration_ms) SELECT id, 1, clock_timestamp(), $2, 12 FROM d
+            """, eventId, status);
+    }
+}

@@ -37,7 +37,8 @@ public static class CloudEventMessage
         if (delivery.CloudEventAttributes is { } stored)
         {
             using var attributes = JsonDocument.Parse(stored);
-            foreach (var attribute in attributes.RootElement.EnumerateObject())
+            // The required attributes first, as a reader expects them; the rest as stored (by name).
+            foreach (var attribute in attributes.RootElement.EnumerateObject().OrderBy(a => a.Name switch { "id" => 0, "source" => 1, "type" => 2, _ => 3 }))
                 if (attribute.Name != CloudEventsSpecVersion.SpecVersionAttribute.Name)
                     cloudEvent.SetAttributeFromString(attribute.Name, attribute.Value.GetString()!);
         }

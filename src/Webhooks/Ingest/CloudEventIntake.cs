@@ -94,9 +94,9 @@ public sealed class CloudEventIntake(EventIntake intake)
         if (cloudEvent.Data is not JsonElement { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } data)
             return ValueTask.FromResult(intake.Reject("invalid-cloudevent", Invalid("The event has no data, and its event type's schema validates data.",
                 new() { [dataPath] = ["data is required."] })));
-        var attributes = Attributes(cloudEvent);
+        var (attributes, hash) = AttributesAndHash(cloudEvent, data);
         return intake.CheckEventAsync(cloudEvent.Type!, data, partnerId: null, dataPath, caller.ApiKeyId ?? SharedIdempotencyScope,
-            IdempotencyKey(cloudEvent.Source!.OriginalString, cloudEvent.Id!), RequestHash(attributes, data), attributes, cancellationToken);
+            IdempotencyKey(cloudEvent.Source!.OriginalString, cloudEvent.Id!), hash, attributes, cancellationToken);
     }
 
     /// <summary>True for a JSON media type, or none (a CloudEvent's data is JSON unless it says otherwise).</summary>
@@ -114,33 +114,30 @@ public sealed class CloudEventIntake(EventIntake intake)
         }
     }
 
-    /// <summary>The attributes as stored with the event: specversion, then every populated attribute by name, each in its canonical string form.</summary>
-    private static string Attributes(CloudEvent cloudEvent)
+    /// <summary>
+    /// The attributes as stored with the event (specversion, then every populated attribute by name, each in its canonical
+    /// string form), and the hash a repeat must match to be the same event: of those attributes and the data exactly as sent.
+    /// </summary>
+    private static (string Attributes, byte[] Hash) AttributesAndHash(CloudEvent cloudEvent, JsonElement data)
     {
+        var populated = cloudEvent.GetPopulatedAttributes().ToArray();
+        Array.Sort(populated, (a, b) => string.CompareOrdinal(a.Key.Name, b.Key.Name));
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             writer.WriteString(CloudEventsSpecVersion.SpecVersionAttribute.Name, cloudEvent.SpecVersion.VersionId);
-            foreach (var (attribute, value) in cloudEvent.GetPopulatedAttributes().OrderBy(a => a.Key.Name, StringComparer.Ordinal))
-                writer.WriteString(attribute.Name, attribute.Format(value));
+            foreach (var (attribute, value) in populated) writer.WriteString(attribute.Name, attribute.Format(value));
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var attributes = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        buffer.Write([(byte)0]);
+        buffer.Write(JsonMarshal.GetRawUtf8Value(data));
+        return (attributes, SHA256.HashData(buffer.WrittenSpan));
     }
 
     /// <summary>(source, id) as an idempotency key; it starts with a control character, which an Idempotency-Key header cannot hold.</summary>
     public static string IdempotencyKey(string source, string id) => $"\u001fce:{source.Length}:{source}{id}";
-
-    /// <summary>What a repeat must match to be the same event: the attributes and the data exactly as sent.</summary>
-    private static byte[] RequestHash(string attributes, JsonElement data)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(Encoding.UTF8.GetBytes(attributes));
-        hash.AppendData([0]);
-        hash.AppendData(JsonMarshal.GetRawUtf8Value(data));
-        return hash.GetHashAndReset();
-    }
 
     private static List<string> MissingAttributes(CloudEvent cloudEvent) =>
         cloudEvent.SpecVersion.RequiredAttributes.Where(a => cloudEvent[a] is null).Select(a => a.Name).ToList();

@@ -3,7 +3,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using Webhooks.Auth;
 using Webhooks.Common;
 
@@ -94,8 +93,13 @@ public static class IngestEndpoints
         }
     }
 
-    private static bool IsJsonContentType(string contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out var parsed) && parsed.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    /// <summary>application/json, with or without parameters (read without allocating: every native request asks).</summary>
+    private static bool IsJsonContentType(string contentType)
+    {
+        var mediaType = contentType.AsSpan();
+        if (mediaType.IndexOf(';') is var semicolon and >= 0) mediaType = mediaType[..semicolon];
+        return mediaType.Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
+    }
 
     private static bool IsValidIdempotencyKey(string key) => key.Length is >= 1 and <= 255 && key.All(c => c is >= ' ' and <= '~');
 

@@ -5,7 +5,10 @@ using System.Text;
 
 namespace Webhooks.Bench;
 
-/// <summary>Single-event POSTs from 64 connections, and 500-event batches; every event matches 3 subscriptions.</summary>
+/// <summary>
+/// Single-event POSTs from 64 connections, and 500-event batches; every event matches 3 subscriptions. The same payloads are
+/// posted in the native shape and as CloudEvents (structured, binary, batches), the figures printed side by side.
+/// </summary>
 public static class IngestBench
 {
     private const int Connections = 64;
@@ -36,12 +39,60 @@ public static class IngestBench
         }
         else Console.WriteLine("ingest, single events (wrk): skipped, wrk is missing and could not be installed");
 
-        var singlesCpu = Cpu(stack);
-        var singlesCounters = await stack.CountersAsync();
-        var (singles, singlesFailed, singlesLatencies) = await SinglesAsync(client, type, duration);
-        Console.WriteLine($"ingest, single events (HttpClient): {singles / duration.TotalSeconds:F0} events/s accepted ({singlesFailed} failed), {Connections} connections; " +
-            $"latency {singlesLatencies.Summary()}; {(await stack.CountersAsync()).Since(singlesCounters, singles)}; CPU per event: {PerEvent(stack, singlesCpu, singles)}");
+        // The same payloads in each shape, the shapes taking turns within a round so that the machine's drift falls on all of them.
+        // A CloudEvent always claims an idempotency key ((source, id)), so the fair native figure is the one with Idempotency-Key.
+        foreach (var shape in Shapes) await SinglesAsync(client, type, TimeSpan.FromSeconds(2), shape: shape); // warm-up of each shape's path
+        var rates = Shapes.ToDictionary(s => s, _ => new List<double>());
+        for (var round = 1; round <= Rounds; round++)
+            foreach (var shape in Shapes)
+            {
+                var cpu = Cpu(stack);
+                var counters = await stack.CountersAsync();
+                var (singles, failed, latencies) = await SinglesAsync(client, type, duration, shape: shape);
+                rates[shape].Add(singles / duration.TotalSeconds);
+                Console.WriteLine($"  round {round}, single events (HttpClient), {shape}: {singles / duration.TotalSeconds:F0} events/s accepted ({failed} failed), {Connections} connections; " +
+                    $"latency {latencies.Summary()}; {(await stack.CountersAsync()).Since(counters, singles)}; CPU per event: {PerEvent(stack, cpu, singles)}");
+            }
+        foreach (var shape in Shapes)
+            Console.WriteLine($"ingest, single events (HttpClient), {shape}: median {rates[shape].Order().ElementAt(Rounds / 2):F0} events/s accepted " +
+                $"(rounds: {string.Join(", ", rates[shape].Select(r => r.ToString("F0")))})");
     }
+
+    /// <summary>The shapes a single event can be posted in.</summary>
+    public enum Shape { Native, NativeWithIdempotencyKey, CloudEventStructured, CloudEventBinary }
+
+    private static readonly Shape[] Shapes = Enum.GetValues<Shape>();
+
+    /// <summary>One event's request in a shape; <paramref name="n"/> makes its payload, idempotency key or CloudEvent id unique.</summary>
+    private static HttpRequestMessage Request(Shape shape, string type, int n)
+    {
+        var payload = BenchStack.Payload(n);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/events");
+        switch (shape)
+        {
+            case Shape.Native or Shape.NativeWithIdempotencyKey:
+                request.Content = new StringContent($$"""{"type":"{{type}}","payload":{{payload}}}""", Encoding.UTF8, "application/json");
+                if (shape == Shape.NativeWithIdempotencyKey) request.Headers.Add("Idempotency-Key", $"bench-{RunId}-{n}");
+                break;
+            case Shape.CloudEventStructured:
+                request.Content = new StringContent(CloudEvent(type, n, payload), Encoding.UTF8, "application/cloudevents+json");
+                break;
+            case Shape.CloudEventBinary:
+                request.Content = new StringContent(payload, Encoding.UTF8, "application/json");
+                request.Headers.Add("ce-specversion", "1.0");
+                request.Headers.Add("ce-id", $"bench-{RunId}-{n}");
+                request.Headers.Add("ce-source", "/bench");
+                request.Headers.Add("ce-type", type);
+                break;
+        }
+        return request;
+    }
+
+    private static string CloudEvent(string type, int n, string payload) =>
+        $$"""{"specversion":"1.0","id":"bench-{{RunId}}-{{n}}","source":"/bench","type":"{{type}}","data":{{payload}}}""";
+
+    /// <summary>Keeps ids and keys unique across the runs against one database.</summary>
+    private static readonly string RunId = Guid.NewGuid().ToString("N")[..8];
 
     public static async Task RunBatchesAsync(BenchStack stack, TimeSpan duration)
     {
@@ -49,14 +100,16 @@ public static class IngestBench
         using var client = LoadClient(stack, key, BatchConnections);
 
         await BatchesAsync(client, type, TimeSpan.FromSeconds(20)); // warm-up: JIT, pools, caches, the GC's budgets
-        await InRoundsAsync($"batches of 500 ({BatchConnections} connections)", async () =>
-        {
-            var cpu = Cpu(stack);
-            var counters = await stack.CountersAsync();
-            var (events, failed, latencies) = await BatchesAsync(client, type, duration);
-            return (events / duration.TotalSeconds, $"{events / duration.TotalSeconds:F0} events/s accepted ({failed} failed batches) onto {counters.EventsInserted / 1000}k events; " +
-                $"batch latency {latencies.Summary()}; {(await stack.CountersAsync()).Since(counters, events)}; CPU per event: {PerEvent(stack, cpu, events)}");
-        });
+        await BatchesAsync(client, type, TimeSpan.FromSeconds(5), cloudEvents: true);
+        foreach (var cloudEvents in new[] { false, true })
+            await InRoundsAsync($"batches of 500{(cloudEvents ? " CloudEvents (application/cloudevents-batch+json)" : "")} ({BatchConnections} connections)", async () =>
+            {
+                var cpu = Cpu(stack);
+                var counters = await stack.CountersAsync();
+                var (events, failed, latencies) = await BatchesAsync(client, type, duration, cloudEvents);
+                return (events / duration.TotalSeconds, $"{events / duration.TotalSeconds:F0} events/s accepted ({failed} failed batches) onto {counters.EventsInserted / 1000}k events; " +
+                    $"batch latency {latencies.Summary()}; {(await stack.CountersAsync()).Since(counters, events)}; CPU per event: {PerEvent(stack, cpu, events)}");
+            });
     }
 
     /// <summary>Runs a measurement <see cref="Rounds"/> times, printing each round, then the median round's rate.</summary>
@@ -116,19 +169,20 @@ public static class IngestBench
         return client;
     }
 
-    public static async Task<(long Accepted, long Failed, Latencies Latencies)> SinglesAsync(HttpClient client, string type, TimeSpan duration, int connections = Connections)
+    public static async Task<(long Accepted, long Failed, Latencies Latencies)> SinglesAsync(
+        HttpClient client, string type, TimeSpan duration, int connections = Connections, Shape shape = Shape.Native)
     {
         var latencies = new Latencies();
-        long accepted = 0, failed = 0, sequence = 0;
+        long accepted = 0, failed = 0;
         var stop = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(_ => Task.Run(async () =>
         {
             var mine = new List<long>(100_000);
             while (stop.Elapsed < duration)
             {
-                var body = $$"""{"type":"{{type}}","payload":{{BenchStack.Payload((int)Interlocked.Increment(ref sequence))}}}""";
+                using var request = Request(shape, type, (int)Interlocked.Increment(ref Sequence));
                 var started = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsync("/api/v1/events", new StringContent(body, Encoding.UTF8, "application/json"));
+                using var response = await client.SendAsync(request);
                 mine.Add(Stopwatch.GetTimestamp() - started);
                 if (response.StatusCode == HttpStatusCode.Accepted) Interlocked.Increment(ref accepted);
                 else Interlocked.Increment(ref failed);
@@ -138,22 +192,32 @@ public static class IngestBench
         return (accepted, failed, latencies);
     }
 
-    private static async Task<(long Events, long Failed, Latencies Latencies)> BatchesAsync(HttpClient client, string type, TimeSpan duration)
+    /// <summary>Numbers the events of a run, so that every idempotency key and CloudEvent id is new.</summary>
+    private static long Sequence;
+
+    private static async Task<(long Events, long Failed, Latencies Latencies)> BatchesAsync(HttpClient client, string type, TimeSpan duration, bool cloudEvents = false)
     {
         var latencies = new Latencies();
-        long events = 0, failed = 0, sequence = 0;
+        long events = 0, failed = 0;
         var stop = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, BatchConnections).Select(_ => Task.Run(async () =>
         {
             var mine = new List<long>();
             while (stop.Elapsed < duration)
             {
-                var body = new StringBuilder("""{"events":[""");
+                var body = new StringBuilder(cloudEvents ? "[" : """{"events":[""");
                 for (var i = 0; i < 500; i++)
-                    body.Append(i == 0 ? "" : ",").Append($$"""{"type":"{{type}}","payload":{{BenchStack.Payload((int)Interlocked.Increment(ref sequence))}}}""");
-                body.Append("]}");
+                {
+                    var n = (int)Interlocked.Increment(ref Sequence);
+                    body.Append(i == 0 ? "" : ",").Append(cloudEvents
+                        ? CloudEvent(type, n, BenchStack.Payload(n))
+                        : $$"""{"type":"{{type}}","payload":{{BenchStack.Payload(n)}}}""");
+                }
+                body.Append(cloudEvents ? "]" : "]}");
                 var started = Stopwatch.GetTimestamp();
-                using var response = await client.PostAsync("/api/v1/events/batch", new StringContent(body.ToString(), Encoding.UTF8, "application/json"));
+                using var response = cloudEvents
+                    ? await client.PostAsync("/api/v1/events", new StringContent(body.ToString(), Encoding.UTF8, "application/cloudevents-batch+json"))
+                    : await client.PostAsync("/api/v1/events/batch", new StringContent(body.ToString(), Encoding.UTF8, "application/json"));
                 mine.Add(Stopwatch.GetTimestamp() - started);
                 if (response.IsSuccessStatusCode) Interlocked.Add(ref events, 500);
                 else Interlocked.Increment(ref failed);

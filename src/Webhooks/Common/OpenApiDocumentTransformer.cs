@@ -30,7 +30,7 @@ internal sealed class OpenApiDocumentTransformer(IOptions<OpenApiContactOptions>
 
     private static readonly (string Name, string Description)[] Tags =
     [
-        ("Events", "Post events (one, or a batch of up to 500) and read them back with the state of their deliveries."),
+        ("Events", "Post events (one, or a batch of up to 500; natively or as CloudEvents 1.0) and read them back with the state of their deliveries."),
         ("Event types", "The catalogue of event types: each has a JSON Schema that every payload of that type must match, and its version history."),
         ("Subscriptions", "Partner endpoints: the URL, the event types it receives, its signing secret and health."),
         ("Deliveries", "Each event's delivery to each matching subscription: attempts, dead letters, and replay."),

@@ -20,6 +20,7 @@ public static class OpenApiProblems
         new("validation", 400, "The request is not valid.", HasErrors: true),
         new("malformed-json", 400, "The body is not valid JSON."),
         new("too-deep", 400, "The JSON is nested too deeply."),
+        new("invalid-cloudevent", 400, "The CloudEvent is not valid.", HasErrors: true),
         new("invalid-idempotency-key", 400, "The Idempotency-Key header is not valid."),
         new("unauthorized", 401, "A valid API key is required."),
         new("forbidden", 403, "The API key lacks the scope this operation needs."),

@@ -27,6 +27,7 @@ internal sealed class OpenApiSchemaTransformer : IOpenApiSchemaTransformer
         [typeof(TestDeliveryRequest)] = [],
         [typeof(SendEventRequest)] = ["type", "payload"],
         [typeof(SendEventBatchRequest)] = ["events"],
+        [typeof(CloudEventRequest)] = ["specversion", "id", "source", "type", "data"],
         // Either the accepted event's members or error.
         [typeof(BatchItemResult)] = [],
     };

@@ -43,6 +43,7 @@ public sealed class WebhooksDb(DbContextOptions<WebhooksDb> options) : DbContext
                 v => new Dictionary<string, string>(v)));
         model.Entity<Subscription>().HasMany(s => s.Secrets).WithOne().HasForeignKey(s => s.SubscriptionId);
         model.Entity<Event>().Property(e => e.Payload).HasColumnType("json");
+        model.Entity<Event>().Property(e => e.CloudEvent).HasColumnType("json");
         model.Entity<DeliveryRecord>().ToTable("deliveries");
         model.Entity<DeliveryRecord>().HasMany(d => d.Attempts).WithOne().HasForeignKey(a => a.DeliveryId);
         model.Entity<AttemptRecord>().ToTable("attempts");

@@ -12,6 +12,15 @@ public sealed record ClaimedDelivery(
     /// <summary>The trace context of the request that posted the event: each attempt is a span in that trace.</summary>
     public string? TraceParent { get; init; }
 
+    /// <summary>The subscription's wire format when it is not standard-webhooks; null for standard-webhooks.</summary>
+    public string? Format { get; init; }
+
+    /// <summary>For a CloudEvents format, the attributes of an event that came in as a CloudEvent (a JSON object of strings).</summary>
+    public string? CloudEventAttributes { get; init; }
+
+    /// <summary>The endpoint passed the ownership handshake: each delivery names this service's origin, as it was named there.</summary>
+    public bool SendsOrigin { get; init; }
+
     /// <summary>The destination host: every endpoint on it shares its in-flight cap.</summary>
     public string Host => field ??= Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : Url;
 }

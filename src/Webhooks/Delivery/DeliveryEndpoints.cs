@@ -13,7 +13,7 @@ public static class DeliveryEndpoints
     public static RouteGroupBuilder MapDeliveryEndpoints(this IEndpointRouteBuilder routes)
     {
         routes.MapPost("/api/v1/subscriptions/{id:guid}/test", Test).WithTags("Subscriptions").RequireAuthorization(AuthSetup.PartnerPolicy)
-            .WithName("sendTestEvent").WithSummary("Send an event type's example to a subscription now").ProducesProblems("not-found", "no-example");
+            .WithName("sendTestEvent").WithSummary("Send an event type's example to a subscription now").ProducesProblems("not-found", "no-example", "conflict");
         var group = routes.MapGroup("/api/v1/deliveries").WithTags("Deliveries").RequireAuthorization(AuthSetup.PartnerPolicy);
         group.MapGet("/", List).WithName("listDeliveries").WithSummary("List deliveries, newest first");
         group.MapGet("/{id:guid}", Get).WithName("getDelivery").WithSummary("Get a delivery with its attempts").ProducesProblems("not-found");
@@ -75,9 +75,12 @@ public static class DeliveryEndpoints
     {
         var (result, problem) = await test.SendAsync(id, request?.EventType, context.Caller(), context.RequestAborted);
         if (problem is not null)
-            return problem.Status == 404
-                ? Problems.NotFound("The subscription")
-                : Problems.Unprocessable("no-example", "There is no example to send.", problem.Message);
+            return problem.Status switch
+            {
+                404 => Problems.NotFound("The subscription"),
+                409 => Problems.Conflict(problem.Message),
+                _ => Problems.Unprocessable("no-example", "There is no example to send.", problem.Message),
+            };
         return TypedResults.Ok(result!);
     }
 }

@@ -22,6 +22,8 @@ public sealed class DeliveryOptions
     /// <summary>How fast a bulk replay feeds deliveries back into the queue, so live traffic keeps flowing.</summary>
     public int ReplayPerSecond { get; set; } = 100;
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
+    /// <summary>New subscriptions must pass the CloudEvents ownership handshake unless an admin says otherwise.</summary>
+    public bool RequireOwnershipVerification { get; set; }
 
     public IReadOnlyList<IPNetwork> AllowedRanges => field ??= AllowedNetworks.Select(n => IPNetwork.Parse(n)).ToList();
 

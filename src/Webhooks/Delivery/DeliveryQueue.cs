@@ -28,8 +28,16 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
               AND e.id = d.event_id AND s.id = d.subscription_id
             RETURNING d.id, d.event_id, d.subscription_id, d.attempt_count, d.attempt_base,
                 e.type, e.payload::text AS payload, e.created_at,
-                s.url, s.enabled, s.deleted_at IS NOT NULL AS deleted, s.headers::text AS headers, s.rate_limit_per_second,
-                e.trace_parent
+                s.url, s.enabled AND (NOT s.verify_ownership OR s.verified_at IS NOT NULL) AS enabled, s.deleted_at IS NOT NULL AS deleted,
+                s.headers::text AS headers,
+                -- The rate the endpoint granted in the ownership handshake (per minute) caps the subscription's own.
+                least(s.rate_limit_per_second, CASE WHEN s.allowed_rate_per_minute IS NOT NULL THEN greatest(1, s.allowed_rate_per_minute / 60) END)
+                    AS rate_limit_per_second,
+                e.trace_parent,
+                -- Nothing more for standard-webhooks deliveries: two NULLs.
+                nullif(s.format, 'standard-webhooks') AS format,
+                CASE WHEN s.format <> 'standard-webhooks' THEN e.cloud_event::text END AS cloud_event,
+                s.verify_ownership AND s.verified_at IS NOT NULL AS sends_origin
         )
         SELECT c.*,
             CASE WHEN row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.id) = 1 THEN
@@ -55,13 +63,18 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         // Rows come grouped by subscription, in id order within it; the first row of each carries its secrets.
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (!reader.IsDBNull(14)) secrets = reader.GetFieldValue<string[]>(14);
+            if (!reader.IsDBNull(17)) secrets = reader.GetFieldValue<string[]>(17);
             claimed.Add(new ClaimedDelivery(
                 reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), token, reader.GetInt32(3), reader.GetInt32(4),
                 reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.GetString(8), reader.GetBoolean(9), reader.GetBoolean(10), reader.GetString(11),
                 reader.IsDBNull(12) ? null : reader.GetInt32(12), secrets)
-            { TraceParent = reader.IsDBNull(13) ? null : reader.GetString(13) });
+            {
+                TraceParent = reader.IsDBNull(13) ? null : reader.GetString(13),
+                Format = reader.IsDBNull(14) ? null : reader.GetString(14),
+                CloudEventAttributes = reader.IsDBNull(15) ? null : reader.GetString(15),
+                SendsOrigin = reader.GetBoolean(16),
+            });
         }
         return claimed;
     }

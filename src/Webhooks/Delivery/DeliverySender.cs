@@ -6,6 +6,7 @@ using Polly.CircuitBreaker;
 using Polly.Registry;
 using Polly.Timeout;
 using Webhooks.Delivery.Destinations;
+using Webhooks.Delivery.Formats;
 using Webhooks.Observability;
 
 namespace Webhooks.Delivery;
@@ -23,9 +24,12 @@ public sealed class DeliverySender
     private readonly IOptionsMonitor<DeliveryOptions> _options;
     private readonly TimeProvider _time;
     private readonly WebhooksMetrics _metrics;
+    private readonly CloudEventOptions _cloudEvents;
 
-    public DeliverySender(IEnumerable<IDestination> destinations, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, WebhooksMetrics metrics)
+    public DeliverySender(IEnumerable<IDestination> destinations, IOptionsMonitor<DeliveryOptions> options, TimeProvider time, WebhooksMetrics metrics,
+        IOptions<CloudEventOptions> cloudEvents)
     {
+        _cloudEvents = cloudEvents.Value;
         _destinations = destinations.ToDictionary(d => d.Type);
         _options = options;
         _time = time;
@@ -44,7 +48,7 @@ public sealed class DeliverySender
             : _pipelines.GetOrAddPipeline<SendOutcome>(Guid.Empty, (builder, _) => builder.AddTimeout(_options.CurrentValue.Timeout));
         var destination = _destinations["http"];
         var at = _time.GetUtcNow();
-        var message = WebhookMessage.Build(delivery, at.ToUnixTimeSeconds(), secrets);
+        var message = WebhookMessage.Build(delivery, at.ToUnixTimeSeconds(), secrets, _cloudEvents);
         using var activity = WebhooksMetrics.Tracing.StartActivity("webhook attempt", ActivityKind.Client, delivery.TraceParent);
         activity?.SetTag("webhooks.delivery.id", delivery.Id);
         activity?.SetTag("webhooks.subscription.id", delivery.SubscriptionId);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Webhooks.DeadLetters;
 using Webhooks.Delivery.Destinations;
+using Webhooks.Delivery.Formats;
 
 namespace Webhooks.Delivery;
 
@@ -13,9 +14,12 @@ public static class DeliverySetup
         builder.Services.AddSingleton<IPostConfigureOptions<DeliveryOptions>, DeliveryOptionsLists>();
         builder.Services.AddOptions<WorkerOptions>().BindConfiguration(WorkerOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>();
+        builder.Services.AddOptions<CloudEventOptions>().BindConfiguration(CloudEventOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CloudEventOptions>, CloudEventOptionsValidator>();
 
         builder.Services.AddSingleton<DeliveryQueue>();
-        builder.Services.AddSingleton<IDestination, HttpDestination>();
+        builder.Services.AddSingleton<HttpDestination>();
+        builder.Services.AddSingleton<IDestination>(sp => sp.GetRequiredService<HttpDestination>());
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<RetryPolicy>();
         builder.Services.AddSingleton<EndpointGates>();

@@ -25,6 +25,8 @@ public sealed class TestDelivery(
     {
         var subscription = await SubscriptionService.Find(db, subscriptionId, caller, tracked: false);
         if (subscription is null) return (null, new(404, "The subscription was not found."));
+        if (subscription.VerifyOwnership && subscription.VerifiedAt is null)
+            return (null, new(409, "The endpoint has not passed the ownership handshake yet, so nothing is sent to it: verify it first."));
         var candidates = db.EventTypes.AsNoTracking().Where(t => t.ArchivedAt == null)
             .Select(t => new { t.Name, Example = t.Versions.Where(v => v.Version == t.CurrentVersion).Select(v => v.Example).FirstOrDefault() });
         var filters = subscription.EventTypes;
@@ -87,6 +89,10 @@ public sealed class TestDelivery(
         await reader.ReadAsync(cancellationToken);
         return new ClaimedDelivery(reader.GetGuid(3), eventId, subscription.Id, token, 0, 0, type, reader.GetString(1),
             reader.GetFieldValue<DateTimeOffset>(0), subscription.Url, subscription.Enabled, false,
-            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2));
+            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2))
+        {
+            Format = subscription.Format == Formats.DeliveryFormats.StandardWebhooks ? null : subscription.Format,
+            SendsOrigin = subscription.VerifyOwnership && subscription.VerifiedAt is not null,
+        };
     }
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using Webhooks.Delivery.Formats;
 
 namespace Webhooks.Delivery;
 
@@ -11,19 +12,31 @@ public static class WebhookMessage
 
     private static readonly KeyValuePair<string, string>[] NoHeaders = [];
 
-    /// <summary>The message of one attempt made at <paramref name="timestamp"/>, signed with every current secret.</summary>
-    public static OutgoingMessage Build(ClaimedDelivery delivery, long timestamp, IReadOnlyList<string> secrets)
+    /// <summary>
+    /// The message of one attempt made at <paramref name="timestamp"/> in the subscription's format, signed with every current
+    /// secret; a CloudEvents format adds its headers after the signature's, and an endpoint that passed the ownership handshake
+    /// gets the origin it was asked under.
+    /// </summary>
+    public static OutgoingMessage Build(ClaimedDelivery delivery, long timestamp, IReadOnlyList<string> secrets, CloudEventOptions cloudEvents)
     {
-        var body = Body(delivery.EventType, delivery.EventCreatedAt, delivery.Payload);
+        var (body, contentType, formatHeaders) = delivery.Format is null
+            ? (Body(delivery.EventType, delivery.EventCreatedAt, delivery.Payload), "application/json", NoHeaders)
+            : CloudEventMessage.Encode(delivery, cloudEvents.Source);
         var webhookId = delivery.EventId.ToString();
         var custom = CustomHeaders(delivery.Headers);
-        var headers = new KeyValuePair<string, string>[3 + custom.Length];
+        var origin = delivery.SendsOrigin ? 1 : 0;
+        var headers = new KeyValuePair<string, string>[3 + formatHeaders.Length + origin + custom.Length];
         headers[0] = new("webhook-id", webhookId);
         headers[1] = new("webhook-timestamp", timestamp.ToString());
         headers[2] = new("webhook-signature", WebhookSigner.Sign(webhookId, timestamp, body, secrets));
-        custom.CopyTo(headers, 3);
-        return new OutgoingMessage(body, "application/json", headers, Recorded("application/json", headers, custom.Length));
+        formatHeaders.CopyTo(headers, 3);
+        if (origin == 1) headers[3 + formatHeaders.Length] = new(OriginHeader, cloudEvents.Origin);
+        custom.CopyTo(headers, 3 + formatHeaders.Length + origin);
+        return new OutgoingMessage(body, contentType, headers, Recorded(contentType, headers, custom.Length));
     }
+
+    /// <summary>The CloudEvents HTTP webhook header naming the sender, in the ownership handshake and on deliveries after it.</summary>
+    public const string OriginHeader = "webhook-request-origin";
 
     /// <summary>The subscription's own headers; most subscriptions have none, and their attempts parse nothing.</summary>
     private static KeyValuePair<string, string>[] CustomHeaders(string json) =>

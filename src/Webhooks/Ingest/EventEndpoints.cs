@@ -11,7 +11,10 @@ public sealed record EventSummary(Guid Id, string Type, Guid? PartnerId, DateTim
 public sealed record EventDelivery(
     Guid Id, Guid SubscriptionId, string Status, int AttemptCount, DateTimeOffset NextAttemptAt,
     DateTimeOffset? LastAttemptAt, int? LastStatusCode, string? LastError);
-public sealed record EventDetail(Guid Id, string Type, Guid? PartnerId, JsonElement Payload, DateTimeOffset CreatedAt, IReadOnlyList<EventDelivery> Deliveries);
+/// <summary>One event; <paramref name="CloudEvent"/> holds the context attributes of an event that came in as a CloudEvent (null otherwise).</summary>
+public sealed record EventDetail(
+    Guid Id, string Type, Guid? PartnerId, JsonElement Payload, DateTimeOffset CreatedAt, IReadOnlyList<EventDelivery> Deliveries,
+    Dictionary<string, string>? CloudEvent = null);
 
 /// <summary>Reading events: admins see all; a partner sees events addressed to it or delivered to its subscriptions.</summary>
 public static class EventEndpoints
@@ -51,7 +54,8 @@ public static class EventEndpoints
             .Select(d => new EventDelivery(d.Id, d.SubscriptionId, d.Status, d.AttemptCount, d.NextAttemptAt, d.LastAttemptAt, d.LastStatusCode, d.LastError))
             .ToListAsync();
         using var payload = JsonDocument.Parse(found.Payload);
-        return TypedResults.Ok(new EventDetail(found.Id, found.Type, found.PartnerId, payload.RootElement.Clone(), found.CreatedAt, deliveries));
+        return TypedResults.Ok(new EventDetail(found.Id, found.Type, found.PartnerId, payload.RootElement.Clone(), found.CreatedAt, deliveries,
+            found.CloudEvent is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(found.CloudEvent)));
     }
 
     private static IQueryable<Event> Visible(WebhooksDb db, Caller caller) => caller.IsAdmin

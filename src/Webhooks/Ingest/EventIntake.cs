@@ -33,6 +33,19 @@ public sealed class EventIntake(SchemaRegistry schemas, KnownPartners partners, 
         }
         if (errors.Count > 0) return Reject("invalid-request", Invalid([.. errors]));
 
+        var key = caller.ApiKeyId is null ? null : idempotencyKey;
+        return await CheckEventAsync(type!, payload, partnerId, "$.payload", caller.ApiKeyId, key, requestHash, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks an event whose envelope is already read (the native shape, or a CloudEvent): its type, partner and payload.
+    /// Schema errors are keyed under <paramref name="payloadPath"/>; <paramref name="idempotencyScope"/> and
+    /// <paramref name="idempotencyKey"/> name the key it claims (none when the key is null).
+    /// </summary>
+    public async ValueTask<(NewEvent? Event, ProblemDetails? Problem)> CheckEventAsync(
+        string type, JsonElement payload, Guid? partnerId, string payloadPath, Guid? idempotencyScope, string? idempotencyKey, byte[]? requestHash,
+        string? cloudEvent, CancellationToken cancellationToken)
+    {
         var payloadJson = payload.GetRawText();
         if (payloadJson.Length > options.Value.MaxBodyBytes)
             return Reject("too-large", new ProblemDetails
@@ -41,7 +54,7 @@ public sealed class EventIntake(SchemaRegistry schemas, KnownPartners partners, 
                 Detail = $"A payload may have at most {options.Value.MaxBodyBytes} bytes.",
             });
 
-        var eventType = await schemas.GetAsync(type!);
+        var eventType = await schemas.GetAsync(type);
         if (eventType is null || eventType.Archived)
             return Reject("unknown-type", new ProblemDetails
             {
@@ -57,17 +70,17 @@ public sealed class EventIntake(SchemaRegistry schemas, KnownPartners partners, 
 
         var failures = SchemaCompiler.Validate(eventType.Schema, payload);
         if (failures.Count > 0)
-            return Reject("schema", new HttpValidationProblemDetails(failures.ToDictionary(f => "$.payload" + f.Key[1..], f => f.Value))
+            return Reject("schema", new HttpValidationProblemDetails(failures.ToDictionary(f => payloadPath + f.Key[1..], f => f.Value))
             {
                 Status = 422, Type = Problems.Type("payload-invalid"), Title = "The payload does not match the event type's schema.",
                 Detail = $"The payload fails schema version {eventType.Version} of '{type}'.",
             });
 
-        return (new NewEvent(TimeOrderedIds.New(), eventType.Name, partnerId, payloadJson, caller.ApiKeyId,
-            caller.ApiKeyId is null ? null : idempotencyKey, requestHash, Activity.Current?.Id), null);
+        return (new NewEvent(TimeOrderedIds.New(), eventType.Name, partnerId, payloadJson, idempotencyScope,
+            idempotencyKey, requestHash, Activity.Current?.Id) { CloudEvent = cloudEvent }, null);
     }
 
-    private (NewEvent?, ProblemDetails?) Reject(string reason, ProblemDetails problem)
+    public (NewEvent?, ProblemDetails?) Reject(string reason, ProblemDetails problem)
     {
         metrics.Rejected(reason);
         return (null, problem);

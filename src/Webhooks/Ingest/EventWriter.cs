@@ -9,8 +9,15 @@ using Webhooks.Observability;
 
 namespace Webhooks.Ingest;
 
-/// <summary>A validated event on its way to the database; <paramref name="TraceParent"/> is the W3C trace context of the request that posted it.</summary>
-public sealed record NewEvent(Guid Id, string Type, Guid? PartnerId, string Payload, Guid? ApiKeyId, string? IdempotencyKey, byte[]? RequestHash, string? TraceParent);
+/// <summary>
+/// A validated event on its way to the database; <paramref name="TraceParent"/> is the W3C trace context of the request that posted it.
+/// <paramref name="ApiKeyId"/> scopes the idempotency key.
+/// </summary>
+public sealed record NewEvent(Guid Id, string Type, Guid? PartnerId, string Payload, Guid? ApiKeyId, string? IdempotencyKey, byte[]? RequestHash, string? TraceParent)
+{
+    /// <summary>The context attributes of an event that came in as a CloudEvent (a JSON object of strings); null for the native shape.</summary>
+    public string? CloudEvent { get; init; }
+}
 
 public abstract record WriteOutcome;
 /// <summary>Committed; <paramref name="Deliveries"/> rows were fanned out with it.</summary>
@@ -229,27 +236,42 @@ public sealed class EventWriter(NpgsqlDataSource dataSource, IOptions<IngestOpti
     };
 
     // The subscriptions whose filters match each type, with the transaction's time; a type that matches none still gives a row.
+    // A subscription takes deliveries when it is enabled and, if it must prove its endpoint's consent, has.
     private const string MatchSql = """
-        SELECT now(), t.type, s.id, s.partner_id, s.enabled
+        SELECT now(), t.type, s.id, s.partner_id, s.enabled AND (NOT s.verify_ownership OR s.verified_at IS NOT NULL)
         FROM unnest($1::text[]) AS t(type)
         LEFT JOIN subscriptions s ON s.deleted_at IS NULL AND s.event_types && event_type_filters(t.type)
         """;
 
-    private static NpgsqlBatchCommand InsertEvents(List<NewEvent> events) => new("""
-        INSERT INTO events (id, type, partner_id, payload, created_at, trace_parent)
-        SELECT id, type, partner_id, payload::json, now(), trace_parent
-        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[]) AS t(id, type, partner_id, payload, trace_parent)
-        """)
+    private static NpgsqlBatchCommand InsertEvents(List<NewEvent> events)
     {
-        Parameters =
+        var command = new NpgsqlBatchCommand("""
+            INSERT INTO events (id, type, partner_id, payload, created_at, trace_parent)
+            SELECT id, type, partner_id, payload::json, now(), trace_parent
+            FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[]) AS t(id, type, partner_id, payload, trace_parent)
+            """)
         {
-            new() { Value = events.Select(e => e.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-            new() { Value = events.Select(e => e.Type).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            new() { Value = events.Select(e => e.PartnerId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
-            new() { Value = events.Select(e => e.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            new() { Value = events.Select(e => e.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-        },
-    };
+            Parameters =
+            {
+                new() { Value = events.Select(e => e.Id).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = events.Select(e => e.Type).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new() { Value = events.Select(e => e.PartnerId).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid },
+                new() { Value = events.Select(e => e.Payload).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+                new() { Value = events.Select(e => e.TraceParent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
+            },
+        };
+        // Commits without CloudEvents (the native shape) send no column of nulls for them.
+        if (events.Exists(e => e.CloudEvent is not null))
+        {
+            command.CommandText = """
+                INSERT INTO events (id, type, partner_id, payload, created_at, trace_parent, cloud_event)
+                SELECT id, type, partner_id, payload::json, now(), trace_parent, cloud_event::json
+                FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::text[]) AS t(id, type, partner_id, payload, trace_parent, cloud_event)
+                """;
+            command.Parameters.Add(new() { Value = events.Select(e => e.CloudEvent).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        }
+        return command;
+    }
 
     private sealed record MatchingSubscription(Guid Id, Guid PartnerId, bool Enabled);
 

@@ -18,19 +18,27 @@ public static class IngestEndpoints
     public static RouteGroupBuilder MapIngestEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/events").WithTags("Events").RequireAuthorization(AuthSetup.IngestPolicy);
-        group.MapPost("/", PostEvent).Accepts<SendEventRequest>("application/json")
+        // Any content type reaches the handler: a binary-mode CloudEvent's is its data's, which the handler judges.
+        group.MapPost("/", PostEvent).Accepts<SendEventRequest>("application/json", "*/*")
             .WithName("sendEvent").WithSummary("Post an event").Produces<EventAccepted>(202)
             .AcceptsHeader(IdempotencyHeader, "Makes a retry safe: a repeat with the same key and body within the idempotency window creates nothing and answers with the original event; the same key with another body is 409.", 255)
             .ProducesProblems("malformed-json", "too-deep", "invalid-idempotency-key", "validation", "conflict", "body-too-large", "payload-too-large",
-                "unknown-event-type", "unknown-partner", "payload-invalid");
+                "unknown-event-type", "unknown-partner", "payload-invalid", "invalid-cloudevent")
+            .AddOpenApiOperationTransformer(OpenApiIngestShapes.DescribeCloudEvents);
         group.MapPost("/batch", PostBatch).Accepts<SendEventBatchRequest>("application/json")
             .WithName("sendEventBatch").WithSummary("Post a batch of 1 to 500 events, each answered on its own").Produces<SendEventBatchResponse>(200)
             .ProducesProblems("malformed-json", "too-deep", "validation", "body-too-large");
         return group;
     }
 
-    private static async Task<IResult> PostEvent(HttpContext context, EventIntake intake, EventWriter writer, IOptions<IngestOptions> options)
+    private static async Task<IResult> PostEvent(
+        HttpContext context, EventIntake intake, CloudEventIntake cloudEvents, EventWriter writer, IOptions<IngestOptions> options)
     {
+        if (CloudEventIngest.ShapeOf(context.Request) is not CloudEventIngest.Shape.None and var shape)
+            return await CloudEventIngest.PostAsync(shape, context, cloudEvents, writer, options.Value);
+        // The native shape is JSON; other content types are refused as the routing would refuse them.
+        if (context.Request.ContentType is { } contentType && !IsJsonContentType(contentType))
+            return TypedResults.StatusCode(StatusCodes.Status415UnsupportedMediaType);
         var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
         if (context.Request.Headers.ContainsKey(IdempotencyHeader) && !IsValidIdempotencyKey(idempotencyKey))
             return Problem(new ProblemDetails
@@ -83,6 +91,14 @@ public static class IngestEndpoints
                 results[accepted[i].Index] = outcomes[i] is Written w ? new EventAccepted(w.Id, w.Type, w.CreatedAt, w.Deliveries) : throw new InvalidOperationException();
             return TypedResults.Ok(new BatchResults(results));
         }
+    }
+
+    /// <summary>application/json, with or without parameters (read without allocating: every native request asks).</summary>
+    private static bool IsJsonContentType(string contentType)
+    {
+        var mediaType = contentType.AsSpan();
+        if (mediaType.IndexOf(';') is var semicolon and >= 0) mediaType = mediaType[..semicolon];
+        return mediaType.Trim().Equals("application/json", StringComparison.OrdinalIgnoreCase);
     }
 
     private static bool IsValidIdempotencyKey(string key) => key.Length is >= 1 and <= 255 && key.All(c => c is >= ' ' and <= '~');

@@ -10,6 +10,7 @@ public static class IngestSetup
         builder.Services.AddSingleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>();
         builder.Services.AddSingleton<KnownPartners>();
         builder.Services.AddSingleton<EventIntake>();
+        builder.Services.AddSingleton<CloudEventIntake>();
         builder.Services.AddSingleton<EventWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
     }

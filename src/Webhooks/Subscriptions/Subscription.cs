@@ -19,6 +19,16 @@ public sealed class Subscription
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
+    /// <summary>The wire format of its deliveries (<see cref="Delivery.Formats.DeliveryFormats"/>).</summary>
+    public string Format { get; set; } = Delivery.Formats.DeliveryFormats.StandardWebhooks;
+    /// <summary>Its endpoint must pass the CloudEvents HTTP webhook handshake before deliveries go to it.</summary>
+    public bool VerifyOwnership { get; set; }
+    public DateTimeOffset? VerifiedAt { get; set; }
+    public DateTimeOffset? VerificationAttemptedAt { get; set; }
+    /// <summary>Why the last handshake failed, in words a subscriber can act on.</summary>
+    public string? VerificationError { get; set; }
+    /// <summary>The WebHook-Allowed-Rate the endpoint granted, in requests per minute; null for none or '*'.</summary>
+    public int? AllowedRatePerMinute { get; set; }
     public List<SubscriptionSecret> Secrets { get; set; } = [];
 }
 

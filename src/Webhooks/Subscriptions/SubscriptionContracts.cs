@@ -1,18 +1,31 @@
 using System.Text.Json.Serialization;
+using Webhooks.Delivery.Formats;
 
 namespace Webhooks.Subscriptions;
 
+/// <summary>
+/// POST body. <c>Format</c>: standard-webhooks (default), cloudevents-structured or cloudevents-binary. <c>VerifyOwnership</c>:
+/// the endpoint must pass the CloudEvents HTTP webhook handshake first (default from Webhooks:Delivery:RequireOwnershipVerification).
+/// </summary>
 public sealed record CreateSubscription(
-    Guid? PartnerId, string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond);
+    Guid? PartnerId, string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond,
+    string? Format = null, bool? VerifyOwnership = null);
 
 /// <summary>PATCH body: only the members present change. <c>PausedDeliveries</c> says what enabling does with deliveries kept while disabled.</summary>
 public sealed record UpdateSubscription(
     string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond,
-    bool? Enabled, string? PausedDeliveries)
+    bool? Enabled, string? PausedDeliveries, string? Format = null, bool? VerifyOwnership = null)
 {
     /// <summary>Takes the rate limit away (the UI's edit form with a blank rate limit); not part of the API's body.</summary>
     [JsonIgnore] public bool RemoveRateLimit { get; init; }
 }
+
+/// <summary>
+/// The ownership handshake of a subscription that needs it: <c>state</c> is <c>pending</c> (not tried yet), <c>verified</c>
+/// or <c>failed</c> (<c>error</c> says why); until verified, its deliveries wait as paused.
+/// </summary>
+public sealed record OwnershipVerificationState(
+    string State, DateTimeOffset? VerifiedAt, DateTimeOffset? LastAttemptAt, string? Error, int? AllowedRatePerMinute);
 
 public sealed record SubscriptionResponse(
     Guid Id, Guid PartnerId, string Url, string[] EventTypes, string? Description, Dictionary<string, string> Headers,
@@ -23,8 +36,20 @@ public sealed record SubscriptionResponse(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Secret { get; init; }
 
+    public string Format { get; init; } = DeliveryFormats.StandardWebhooks;
+    public bool VerifyOwnership { get; init; }
+    /// <summary>The ownership handshake's state; null when the subscription does not need it.</summary>
+    public OwnershipVerificationState? Verification { get; init; }
+
     public static SubscriptionResponse From(Subscription s, string? secret = null) => new(
         s.Id, s.PartnerId, s.Url, s.EventTypes, s.Description, s.Headers, s.RateLimitPerSecond, s.Enabled, s.DisabledReason,
         s.DisabledAt, s.FailingSince, s.FailureStreak, s.LastSuccessAt, s.LastFailureAt, s.CreatedAt, s.UpdatedAt)
-    { Secret = secret };
+    {
+        Secret = secret,
+        Format = s.Format,
+        VerifyOwnership = s.VerifyOwnership,
+        Verification = SubscriptionState.Verification(s) is { } state
+            ? new OwnershipVerificationState(state, s.VerifiedAt, s.VerificationAttemptedAt, s.VerificationError, s.AllowedRatePerMinute)
+            : null,
+    };
 }

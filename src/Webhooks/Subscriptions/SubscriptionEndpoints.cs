@@ -16,6 +16,8 @@ public static class SubscriptionEndpoints
         group.MapGet("/{id:guid}", Get).WithName("getSubscription").WithSummary("Get a subscription").ProducesProblems("not-found");
         group.MapPatch("/{id:guid}", Update).WithName("updateSubscription").WithSummary("Change, disable or enable a subscription").ProducesProblems("validation", "not-found");
         group.MapDelete("/{id:guid}", Delete).WithName("deleteSubscription").WithSummary("Delete a subscription and discard its unsent deliveries").ProducesProblems("not-found");
+        group.MapPost("/{id:guid}/verify", Verify).WithName("verifySubscriptionOwnership")
+            .WithSummary("Run the endpoint ownership handshake again; on success its paused deliveries go out").ProducesProblems("not-found", "conflict");
         group.MapPost("/{id:guid}/rotate-secret", RotateSecret).WithName("rotateSubscriptionSecret").WithSummary("Rotate a subscription's signing secret").ProducesProblems("not-found");
         return group;
     }
@@ -59,6 +61,14 @@ public static class SubscriptionEndpoints
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, HttpContext context, SubscriptionService subscriptions) =>
         await subscriptions.DeleteAsync(id, context.Caller()) is { } failure ? Problems.From(failure) : TypedResults.NoContent();
+
+    /// <summary>The subscription after the handshake: <c>verification.state</c> says whether it passed and <c>verification.error</c> why not.</summary>
+    private static async Task<Results<Ok<SubscriptionResponse>, ProblemHttpResult>> Verify(Guid id, HttpContext context, SubscriptionService subscriptions)
+    {
+        var outcome = await subscriptions.VerifyAsync(id, context.Caller(), context.RequestAborted);
+        if (outcome.Failure is { } f) return Problems.From(f);
+        return TypedResults.Ok(SubscriptionResponse.From(outcome.Value!));
+    }
 
     /// <summary>A new secret signs from now on; the old one keeps signing alongside it for SecretOverlap.</summary>
     private static async Task<Results<Ok<SubscriptionResponse>, ProblemHttpResult>> RotateSecret(Guid id, HttpContext context, SubscriptionService subscriptions)

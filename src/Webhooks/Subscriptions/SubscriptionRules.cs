@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Webhooks.Delivery.Formats;
 using Webhooks.EventTypes;
 
 namespace Webhooks.Subscriptions;
@@ -32,11 +33,18 @@ public static partial class SubscriptionRules
         if (headers.Count > 20) errors["$.headers"] = ["headers may hold at most 20 entries."];
         foreach (var (name, value) in headers)
         {
-            if (!HeaderName().IsMatch(name) || ReservedHeaders.Contains(name) || name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase))
+            if (!HeaderName().IsMatch(name) || ReservedHeaders.Contains(name) || name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase))
                 errors[$"$.headers.{name}"] = [$"'{name}' cannot be a custom header: it is reserved or not a valid header name."];
             else if (value is null || value.Length > 4096 || value.Any(c => c is '\r' or '\n' or '\0'))
                 errors[$"$.headers.{name}"] = ["A header value must be at most 4096 characters, without line breaks."];
         }
+    }
+
+    public static void CheckFormat(string? format, Dictionary<string, string[]> errors)
+    {
+        if (format is not null && !DeliveryFormats.All.Contains(format))
+            errors["$.format"] = [$"format must be one of {string.Join(", ", DeliveryFormats.All.Select(f => $"'{f}'"))}."];
     }
 
     public static void CheckRateLimit(int? rateLimit, Dictionary<string, string[]> errors)

@@ -4,6 +4,7 @@ using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
+using Webhooks.Delivery.Formats;
 
 namespace Webhooks.Subscriptions;
 
@@ -12,7 +13,8 @@ public sealed record SubscriptionWithSecret(Subscription Subscription, string Se
 
 /// <summary>Creates, changes and removes subscriptions for a caller, who sees only what it may; the API and the UI both use it.</summary>
 public sealed class SubscriptionService(
-    WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options)
+    WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options,
+    OwnershipVerification ownership)
 {
     public async Task<Outcome<SubscriptionWithSecret>> CreateAsync(CreateSubscription request, Caller caller)
     {
@@ -23,6 +25,8 @@ public sealed class SubscriptionService(
         SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
+        SubscriptionRules.CheckFormat(request.Format, errors);
+        CheckVerifyOwnership(request.VerifyOwnership, caller, errors);
         if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
         if (errors.Count > 0) return Failure.Validation(errors);
         if (!caller.CanSee(partnerId!.Value) || !await db.Partners.AnyAsync(p => p.Id == partnerId && p.DeletedAt == null))
@@ -40,12 +44,15 @@ public sealed class SubscriptionService(
             Description = request.Description,
             Headers = request.Headers ?? [],
             RateLimitPerSecond = request.RateLimitPerSecond,
+            Format = request.Format ?? DeliveryFormats.StandardWebhooks,
+            VerifyOwnership = request.VerifyOwnership ?? options.Value.RequireOwnershipVerification,
             CreatedAt = now,
             UpdatedAt = now,
             Secrets = [new() { ProtectedSecret = secrets.Protect(secret), CreatedAt = now }],
         };
         db.Subscriptions.Add(subscription);
         await db.SaveChangesAsync();
+        if (subscription.VerifyOwnership) await VerifyAndReloadAsync(subscription);
         return new SubscriptionWithSecret(subscription, secret);
     }
 
@@ -60,6 +67,8 @@ public sealed class SubscriptionService(
         if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
         if (request.PausedDeliveries is not (null or "send" or "discard"))
             errors["$.pausedDeliveries"] = ["pausedDeliveries must be 'send' or 'discard'."];
+        SubscriptionRules.CheckFormat(request.Format, errors);
+        CheckVerifyOwnership(request.VerifyOwnership, caller, errors);
         if (errors.Count > 0) return Failure.Validation(errors);
         if (request.EventTypes is not null && await UnknownEventTypes(request.EventTypes) is { Count: > 0 } unknown)
             return Failure.Validation(unknown);
@@ -68,6 +77,12 @@ public sealed class SubscriptionService(
         var subscription = await FindAsync(id, caller, tracked: true);
         if (subscription is null) return Failure.NotFound("The subscription");
         var now = time.GetUtcNow();
+        // A new endpoint, or a handshake newly required, must consent before deliveries go to it.
+        var verify = (request.VerifyOwnership == true && !subscription.VerifyOwnership)
+            || (request.Url is not null && request.Url != subscription.Url && (request.VerifyOwnership ?? subscription.VerifyOwnership));
+        if (request.VerifyOwnership is { } verifyOwnership) subscription.VerifyOwnership = verifyOwnership;
+        if (verify) ResetVerification(subscription);
+        if (request.Format is not null) subscription.Format = request.Format;
         if (request.Url is not null) subscription.Url = request.Url;
         if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
         if (request.Description is not null) subscription.Description = request.Description;
@@ -82,7 +97,40 @@ public sealed class SubscriptionService(
         await db.SaveChangesAsync();
         await SubscriptionState.MoveDeliveries(db, subscription, request.PausedDeliveries, now);
         await transaction.CommitAsync();
+        if (verify) await VerifyAndReloadAsync(subscription);
         return subscription;
+    }
+
+    /// <summary>Runs the ownership handshake again; a subscription that does not need it is a conflict.</summary>
+    public async Task<Outcome<Subscription>> VerifyAsync(Guid id, Caller caller, CancellationToken cancellationToken)
+    {
+        var subscription = await FindAsync(id, caller, tracked: true);
+        if (subscription is null) return Failure.NotFound("The subscription");
+        if (!subscription.VerifyOwnership)
+            return Failure.Conflict("This subscription does not need the ownership handshake (verifyOwnership is false); set it to true to require one.");
+        await VerifyAndReloadAsync(subscription, cancellationToken);
+        return subscription;
+    }
+
+    private async Task VerifyAndReloadAsync(Subscription subscription, CancellationToken cancellationToken = default)
+    {
+        await ownership.VerifyAsync(subscription.Id, cancellationToken);
+        await db.Entry(subscription).ReloadAsync(cancellationToken);
+    }
+
+    private static void ResetVerification(Subscription subscription)
+    {
+        subscription.VerifiedAt = null;
+        subscription.VerificationAttemptedAt = null;
+        subscription.VerificationError = null;
+        subscription.AllowedRatePerMinute = null;
+    }
+
+    /// <summary>When configuration requires the handshake, only an admin may turn it off for a subscription.</summary>
+    private void CheckVerifyOwnership(bool? verifyOwnership, Caller caller, Dictionary<string, string[]> errors)
+    {
+        if (verifyOwnership == false && options.Value.RequireOwnershipVerification && !caller.IsAdmin)
+            errors["$.verifyOwnership"] = ["This installation requires the endpoint ownership handshake: only an admin may turn verifyOwnership off."];
     }
 
     /// <summary>Removes the subscription and discards the deliveries it has not sent yet.</summary>

@@ -7,5 +7,7 @@ public static class SubscriptionSetup
         builder.Services.AddSingleton<EndpointAddressGuard>();
         builder.Services.AddSingleton<SigningSecrets>();
         builder.Services.AddScoped<SubscriptionService>();
+        builder.Services.AddSingleton<OwnershipHandshake>();
+        builder.Services.AddScoped<OwnershipVerification>();
     }
 }

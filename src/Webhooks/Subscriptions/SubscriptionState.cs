@@ -23,19 +23,30 @@ public static class SubscriptionState
         subscription.FailureStreak = 0;
     }
 
+    /// <summary>Deliveries go to it: it is enabled and, when it must prove its endpoint's consent, has.</summary>
+    public static bool TakesDeliveries(Subscription subscription) =>
+        subscription.Enabled && (!subscription.VerifyOwnership || subscription.VerifiedAt is not null);
+
+    /// <summary>The ownership handshake's state, or null when the subscription does not need it.</summary>
+    public static string? Verification(Subscription subscription) =>
+        !subscription.VerifyOwnership ? null
+        : subscription.VerifiedAt is not null ? "verified"
+        : subscription.VerificationAttemptedAt is null ? "pending"
+        : "failed";
+
     /// <summary>
-    /// Disabled: due deliveries wait as paused (a worker pauses the ones it holds when it next looks).
+    /// Disabled (or waiting for its endpoint's consent): due deliveries wait as paused (a worker pauses the ones it holds when it next looks).
     /// Enabled: paused deliveries are sent, oldest first, or discarded when the caller says so.
     /// </summary>
     public static async Task MoveDeliveries(WebhooksDb db, Subscription subscription, string? pausedDeliveries, DateTimeOffset now)
     {
         var deliveries = db.Deliveries.Where(d => d.SubscriptionId == subscription.Id);
-        if (!subscription.Enabled)
-            await deliveries.Where(d => d.Status == DeliveryStatus.Pending && (d.LeaseUntil == null || d.LeaseUntil <= now))
-                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Paused).SetProperty(d => d.UpdatedAt, now));
-        else if (pausedDeliveries == "discard")
+        if (subscription.Enabled && pausedDeliveries == "discard")
             await deliveries.Where(d => d.Status == DeliveryStatus.Paused)
                 .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, now));
+        else if (!TakesDeliveries(subscription))
+            await deliveries.Where(d => d.Status == DeliveryStatus.Pending && (d.LeaseUntil == null || d.LeaseUntil <= now))
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Paused).SetProperty(d => d.UpdatedAt, now));
         else
             // Due at their creation time, so the oldest go first.
             await deliveries.Where(d => d.Status == DeliveryStatus.Paused)

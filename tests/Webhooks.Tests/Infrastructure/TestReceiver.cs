@@ -23,6 +23,7 @@ public sealed class TestReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Received> _received = new();
+    private readonly ConcurrentQueue<Received> _handshakes = new();
     private int _inFlight;
 
     private TestReceiver(WebApplication app) => _app = app;
@@ -31,6 +32,10 @@ public sealed class TestReceiver : IAsyncDisposable
     public Func<Received, Answer> Respond { get; set; } = _ => new Answer();
     public int MaxInFlight { get; private set; }
     public IReadOnlyList<Received> Requests => _received.ToList();
+
+    /// <summary>How the receiver answers OPTIONS (the ownership handshake); the default is 405, as an endpoint that takes no part in it.</summary>
+    public Func<Received, Answer> RespondToOptions { get; set; } = _ => new Answer(405);
+    public IReadOnlyList<Received> Handshakes => _handshakes.ToList();
 
     public static async Task<TestReceiver> StartAsync(Func<Received, Answer>? respond = null)
     {
@@ -41,6 +46,7 @@ public sealed class TestReceiver : IAsyncDisposable
         var receiver = new TestReceiver(app);
         if (respond is not null) receiver.Respond = respond;
         app.MapPost("/{**path}", receiver.HandleAsync);
+        app.MapMethods("/{**path}", ["OPTIONS"], receiver.HandleOptionsAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         receiver.Url = address.TrimEnd('/') + "/hook";
@@ -72,6 +78,21 @@ public sealed class TestReceiver : IAsyncDisposable
         {
             Interlocked.Decrement(ref _inFlight);
         }
+    }
+
+    private async Task HandleOptionsAsync(HttpContext context)
+    {
+        var received = new Received(context.Request.Path, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), "", DateTimeOffset.UtcNow);
+        _handshakes.Enqueue(received);
+        var answer = RespondToOptions(received);
+        if (answer.Delay > TimeSpan.Zero)
+        {
+            try { await Task.Delay(answer.Delay, context.RequestAborted); }
+            catch (OperationCanceledException) { return; }
+        }
+        context.Response.StatusCode = answer.Status;
+        foreach (var (name, value) in answer.Headers ?? []) context.Response.Headers[name] = value;
+        if (answer.Body is not null) await context.Response.WriteAsync(answer.Body);
     }
 
     /// <summary>Waits until the requests received satisfy the condition; fails the test after the timeout.</summary>

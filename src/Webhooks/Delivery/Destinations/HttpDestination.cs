@@ -69,6 +69,24 @@ public sealed class HttpDestination : IDestination, IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends another request (the ownership handshake's OPTIONS) over the same guarded connections: answers the response, or
+    /// the failure classified as a delivery's would be. Cancellation is the caller's timeout.
+    /// </summary>
+    public async Task<(HttpResponseMessage? Response, string? ErrorKind, string? Error)> ExchangeAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        request.Headers.TryAddWithoutValidation("user-agent", WebhookMessage.UserAgent);
+        try
+        {
+            return (await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken), null, null);
+        }
+        catch (HttpRequestException e)
+        {
+            var (kind, error) = Classify(e);
+            return (null, kind, error);
+        }
+    }
+
     private static async Task<string?> ReadStartAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.Content.Headers.ContentLength == 0) return null;

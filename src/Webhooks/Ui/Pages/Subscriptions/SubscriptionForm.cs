@@ -11,6 +11,9 @@ public sealed class SubscriptionForm
     public string? Description { get; set; }
     public string? Headers { get; set; }
     public string? RateLimit { get; set; }
+    public string? Format { get; set; }
+    /// <summary>Null until the form is posted: a new form's box then follows the configured default.</summary>
+    public bool? VerifyOwnership { get; set; }
 
     public static SubscriptionForm From(Subscription s) => new()
     {
@@ -20,6 +23,8 @@ public sealed class SubscriptionForm
         Description = s.Description,
         Headers = UiFormat.HeaderLines(s.Headers),
         RateLimit = s.RateLimitPerSecond?.ToString(),
+        Format = s.Format,
+        VerifyOwnership = s.VerifyOwnership,
     };
 
     /// <summary>The parts the services take, and the errors of what could not even be read.</summary>
@@ -37,8 +42,9 @@ public sealed class SubscriptionForm
     }
 
     public CreateSubscription ToCreate(string[] filters, Dictionary<string, string> headers, int? rate) =>
-        new(PartnerId, Url?.Trim(), filters, string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(), headers, rate);
+        new(PartnerId, Url?.Trim(), filters, string.IsNullOrWhiteSpace(Description) ? null : Description.Trim(), headers, rate,
+            Format, VerifyOwnership ?? false);
 
     public UpdateSubscription ToUpdate(string[] filters, Dictionary<string, string> headers, int? rate) =>
-        new(Url?.Trim(), filters, Description?.Trim() ?? "", headers, rate, Enabled: null, PausedDeliveries: null) { RemoveRateLimit = rate is null };
+        new(Url?.Trim(), filters, Description?.Trim() ?? "", headers, rate, Enabled: null, PausedDeliveries: null, Format, VerifyOwnership ?? false) { RemoveRateLimit = rate is null };
 }

@@ -14,10 +14,6 @@ using Webhooks.Ui;
 
 if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
 
-// Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
-// A second, not less: the timeout holds for every Regex in the process, the framework's too, and a loaded machine must not trip those.
-AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromSeconds(1));
-
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddDatabase();

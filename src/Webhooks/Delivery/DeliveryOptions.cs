@@ -13,6 +13,8 @@ public sealed class DeliveryOptions
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromDays(1);
     public bool AllowHttp { get; set; }
     public string[] AllowedNetworks { get; set; } = [];
+    /// <summary>The only ports endpoints may use; empty: any from 1 to 65535.</summary>
+    public int[] AllowedPorts { get; set; } = [];
     /// <summary>How fast a bulk replay feeds deliveries back into the queue, so live traffic keeps flowing.</summary>
     public int ReplayPerSecond { get; set; } = 100;
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
@@ -46,6 +48,8 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add($"{DeliveryOptions.Section}:CircuitBreaker:MinimumThroughput must be at least 2 (was {o.CircuitBreaker.MinimumThroughput}).");
         if (o.CircuitBreaker.BreakDuration < TimeSpan.FromMilliseconds(500) || o.CircuitBreaker.BreakDuration > TimeSpan.FromDays(1))
             errors.Add($"{DeliveryOptions.Section}:CircuitBreaker:BreakDuration must be between 00:00:00.500 and 1.00:00:00 (was {o.CircuitBreaker.BreakDuration}).");
+        foreach (var port in o.AllowedPorts.Where(p => p is < 1 or > 65535))
+            errors.Add($"{DeliveryOptions.Section}:AllowedPorts has {port}, which is not a port from 1 to 65535.");
         foreach (var network in o.AllowedNetworks)
             if (!IPNetwork.TryParse(network, out _))
                 errors.Add($"{DeliveryOptions.Section}:AllowedNetworks has '{network}', which is not a CIDR range like 127.0.0.0/8.");

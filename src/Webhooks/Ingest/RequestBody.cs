@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Webhooks.Common;
@@ -19,7 +20,10 @@ public sealed class JsonBody(JsonDocument document, byte[] buffer, int length) :
     }
 }
 
-/// <summary>Reads a JSON body within a size limit (refused before reading when Content-Length says so) and a nesting limit.</summary>
+/// <summary>
+/// Reads a JSON body within a size limit (refused before reading when Content-Length says so) and a nesting
+/// limit; a body that could mean two things (<see cref="StrictJson"/>) is malformed.
+/// </summary>
 public static class RequestBody
 {
     public const int MaxDepth = 64;
@@ -42,7 +46,15 @@ public static class RequestBody
                 if (length > limit) return Fail(buffer, TooLarge(limit));
                 if (length == buffer.Length) buffer = Grow(buffer, Math.Min(buffer.Length * 2L, limit + 1L));
             }
-            return (new JsonBody(JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = MaxDepth }), buffer, length), null);
+            // Bytes first: the parser reads member names while looking for duplicates, and those must be UTF-8.
+            if (!Utf8.IsValid(buffer.AsSpan(0, length))) return Fail(buffer, Malformed("The body is not valid UTF-8."));
+            var document = JsonDocument.Parse(buffer.AsMemory(0, length), StrictJson.DocumentOptions(MaxDepth));
+            if (StrictJson.Check(buffer.AsSpan(0, length)) is { } ambiguous)
+            {
+                document.Dispose();
+                return Fail(buffer, Malformed(ambiguous));
+            }
+            return (new JsonBody(document, buffer, length), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -58,11 +70,7 @@ public static class RequestBody
         }
         catch (JsonException e)
         {
-            return Fail(buffer, new ProblemDetails
-            {
-                Status = 400, Type = Problems.Type("malformed-json"), Title = "The body is not valid JSON.",
-                Detail = $"{e.Message} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})",
-            });
+            return Fail(buffer, Malformed($"{e.Message} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})"));
         }
         catch
         {
@@ -84,6 +92,11 @@ public static class RequestBody
         ArrayPool<byte>.Shared.Return(buffer);
         return (null, problem);
     }
+
+    private static ProblemDetails Malformed(string detail) => new()
+    {
+        Status = 400, Type = Problems.Type("malformed-json"), Title = "The body is not valid JSON.", Detail = detail,
+    };
 
     private static ProblemDetails TooLarge(int limit) => new()
     {

@@ -39,6 +39,19 @@ public static class StrictJson
         return null;
     }
 
+    /// <summary>Why an element parsed by a lenient parser cannot be taken (a member named twice included), or null.</summary>
+    public static string? Check(JsonElement element)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (Check(raw) is { } problem) return problem;
+        try
+        {
+            using (JsonDocument.Parse(raw.ToArray(), DocumentOptions(256))) { }
+            return null;
+        }
+        catch (JsonException e) { return e.Message; }
+    }
+
     /// <summary>
     /// Every JsonElement in a request body bound by the framework (a schema, an example) is held to the same
     /// rules; a breach is a JsonException, which binding answers as malformed JSON.
@@ -48,11 +61,7 @@ public static class StrictJson
         public override JsonElement Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var element = JsonElement.ParseValue(ref reader);
-            var raw = JsonMarshal.GetRawUtf8Value(element);
-            if (Check(raw) is { } problem) throw new JsonException(problem);
-            // ParseValue keeps a member named twice; the parser with the strict options does not.
-            using (JsonDocument.Parse(raw.ToArray(), DocumentOptions(options.MaxDepth is 0 ? 64 : options.MaxDepth))) { }
-            return element;
+            return Check(element) is { } problem ? throw new JsonException(problem) : element;
         }
 
         public override void Write(Utf8JsonWriter writer, JsonElement value, JsonSerializerOptions options) => value.WriteTo(writer);

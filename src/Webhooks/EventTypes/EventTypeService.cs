@@ -93,6 +93,11 @@ public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, Tim
         if (schema is not { ValueKind: JsonValueKind.Object })
             return Failure.Unprocessable("invalid-schema", "The schema is not valid.", "schema must be a JSON Schema object.",
                 new() { ["$.schema"] = ["schema must be a JSON object."] });
+        // The API refuses these while reading the body; the UI parses the text boxes itself.
+        if (StrictJson.Check(schema.Value) is { } ambiguous)
+            return Failure.Unprocessable("invalid-schema", "The schema is not valid.", ambiguous, new() { ["$.schema"] = [ambiguous] });
+        if (example is { ValueKind: not JsonValueKind.Undefined } && StrictJson.Check(example.Value) is { } ambiguousExample)
+            return Failure.Unprocessable("invalid-example", "The example is not valid.", ambiguousExample, new() { ["$.example"] = [ambiguousExample] });
         var compiled = await SchemaCompiler.CompileAsync(schema.Value.GetRawText());
         if (compiled.Error is { } error)
             return Failure.Unprocessable("invalid-schema", "The schema is not valid.", error, new() { ["$.schema"] = [error] });

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using Webhooks.Common;
@@ -46,15 +45,9 @@ public static class RequestBody
                 if (length > limit) return Fail(buffer, TooLarge(limit));
                 if (length == buffer.Length) buffer = Grow(buffer, Math.Min(buffer.Length * 2L, limit + 1L));
             }
-            // Bytes first: the parser reads member names while looking for duplicates, and those must be UTF-8.
-            if (!Utf8.IsValid(buffer.AsSpan(0, length))) return Fail(buffer, Malformed("The body is not valid UTF-8."));
-            var document = JsonDocument.Parse(buffer.AsMemory(0, length), StrictJson.DocumentOptions(MaxDepth));
-            if (StrictJson.Check(buffer.AsSpan(0, length)) is { } ambiguous)
-            {
-                document.Dispose();
-                return Fail(buffer, Malformed(ambiguous));
-            }
-            return (new JsonBody(document, buffer, length), null);
+            // Bytes, numbers and escapes first: the parser reads member names while it looks for duplicates.
+            if (StrictJson.Check(buffer.AsSpan(0, length)) is { } ambiguous) return Fail(buffer, Malformed(ambiguous));
+            return (new JsonBody(JsonDocument.Parse(buffer.AsMemory(0, length), StrictJson.DocumentOptions(MaxDepth)), buffer, length), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {

@@ -28,11 +28,8 @@ public sealed class FailedKeyThrottle : IDisposable
     }
 
     /// <summary>How long the address must wait, when it has used up its failed attempts; null when it may try.</summary>
-    public TimeSpan? Blocked(string address)
-    {
-        using var lease = _limiter.AttemptAcquire(address, 0);
-        return lease.IsAcquired ? null : _oneAttempt;
-    }
+    // Not AttemptAcquire(0): the bucket refills in fractions, and a fraction of an attempt is not one.
+    public TimeSpan? Blocked(string address) => _limiter.GetStatistics(address)?.CurrentAvailablePermits >= 1 ? null : _oneAttempt;
 
     /// <summary>Counts one failed attempt of the address.</summary>
     public void Failed(string address) => _limiter.AttemptAcquire(address).Dispose();

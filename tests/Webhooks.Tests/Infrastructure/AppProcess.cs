@@ -29,6 +29,8 @@ public sealed class AppProcess : IAsyncDisposable
             return _process.TotalProcessorTime;
         }
     }
+    /// <summary>Every line the app has written.</summary>
+    public IReadOnlyCollection<string> Lines => _output;
     /// <summary>The last lines the app wrote, for failure messages.</summary>
     public string Output => string.Join('\n', _output.TakeLast(100));
 

@@ -26,8 +26,10 @@ public static class StrictJson
         {
             switch (reader.TokenType)
             {
-                // TryGetDouble also answers true for a number that overflows to infinity.
-                case JsonTokenType.Number when !reader.TryGetDouble(out var number) || !double.IsFinite(number):
+                // Only an exponent or over 308 digits can leave a double's range (parsing every number would cost as
+                // much as the parse itself); TryGetDouble answers true for a number that overflows to infinity.
+                case JsonTokenType.Number when (reader.ValueSpan.Length > 308 || reader.ValueSpan.IndexOfAny((byte)'e', (byte)'E') >= 0)
+                                               && !(reader.TryGetDouble(out var number) && double.IsFinite(number)):
                     var text = Encoding.UTF8.GetString(reader.ValueSpan[..Math.Min(reader.ValueSpan.Length, 40)]);
                     return $"The number {text}{(reader.ValueSpan.Length > 40 ? "..." : "")} at byte {reader.TokenStartIndex + 1} is beyond the range of a double-precision number.";
                 case JsonTokenType.String or JsonTokenType.PropertyName when reader.ValueIsEscaped:

@@ -48,7 +48,16 @@ public static class SchemaCompiler
         }
         if (raw.Type != JTokenType.Object) return new(null, "The schema must be a JSON object.");
 
-        var unsupported = Flatten(MetaSchema.Validate(raw)).Select(e => $"{e.Path}: {e.Message}").Distinct().Take(10).ToList();
+        List<string> unsupported;
+        try
+        {
+            unsupported = Flatten(MetaSchema.Validate(raw)).Select(e => $"{e.Path}: {e.Message}").Distinct().Take(10).ToList();
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException)
+        {
+            // NJsonSchema compares numbers as decimal and cannot convert an integer beyond 64 bits.
+            return new(null, "The schema holds an integer too large to check (beyond 64 bits) where a number or a count goes.");
+        }
         if (unsupported.Count > 0)
             return new(null, "The schema uses keywords or values this service does not support: " + string.Join("; ", unsupported));
 

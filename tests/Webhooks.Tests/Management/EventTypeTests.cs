@@ -75,6 +75,8 @@ public sealed class EventTypeTests(WebhooksApp app) : IClassFixture<WebhooksApp>
     [InlineData("""{"minimum":"abc"}""", "does not support")]
     [InlineData("""{"type":"object","requried":["a"]}""", "does not support")]
     [InlineData("""{"type":"string","pattern":"([a-"}""", "regular expression")]
+    [InlineData("""{"type":"integer","minimum":-9223372036854775809}""", "too large")]
+    [InlineData("""{"type":"string","maxLength":9223372036854775808}""", "too large")]
     public async Task A_schema_that_does_not_compile_is_422_and_stores_nothing(string schema, string reason)
     {
         var name = Api.UniqueName("bad");

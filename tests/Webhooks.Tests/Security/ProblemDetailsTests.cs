@@ -98,6 +98,17 @@ public sealed class ProblemDetailsTests(WebhooksApp app) : IClassFixture<Webhook
     }
 
     [Fact]
+    public async Task Text_the_database_cannot_store_is_400_and_stores_nothing()
+    {
+        await ExpectProblem(await _admin.GetAsync("/api/v1/events?type=%00"), HttpStatusCode.BadRequest, "invalid-request");
+        var name = "nul " + Guid.NewGuid();
+        await ExpectProblem(await _admin.PostAsync("/api/v1/partners", new StringContent($$"""{"name":"{{name}}\u0000"}""", Encoding.UTF8, "application/json")),
+            HttpStatusCode.BadRequest, "invalid-request");
+        var partners = await _admin.GetAsync("/api/v1/partners?limit=500").Expect(HttpStatusCode.OK);
+        Assert.DoesNotContain(name, partners.ToJsonString());
+    }
+
+    [Fact]
     public async Task An_unknown_page_of_the_UI_is_left_to_the_UI()
     {
         var response = await app.Client(apiKey: null).GetAsync("/no-such-page");

@@ -22,7 +22,7 @@ public static partial class SubscriptionRules
             return;
         }
         for (var i = 0; i < filters.Length; i++)
-            if (filters[i] is not "*" && !EventTypeNames.IsValid(filters[i]) && !(filters[i].EndsWith(".*") && EventTypeNames.IsValid(filters[i][..^2])))
+            if (filters[i] is not "*" && !EventTypeNames.IsValid(filters[i]) && !(filters[i]?.EndsWith(".*") == true && EventTypeNames.IsValid(filters[i][..^2])))
                 errors[$"$.eventTypes[{i}]"] = [$"'{filters[i]}' is not an event type name (like order.placed) or a filter like order.*."];
     }
 

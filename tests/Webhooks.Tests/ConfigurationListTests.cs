@@ -11,7 +11,7 @@ using Webhooks.Tests.Infrastructure;
 namespace Webhooks.Tests;
 
 /// <summary>
-/// List-valued keys (RetrySchedule, AllowedNetworks) set from environment variables: the whole list comes
+/// List-valued keys (RetrySchedule, AllowedNetworks, AllowedPorts) set from environment variables: the whole list comes
 /// from the source that sets it last, so a variable can shorten what appsettings.json lists.
 /// </summary>
 public sealed class ConfigurationListTests
@@ -82,6 +82,19 @@ public sealed class ConfigurationListTests
         Assert.Equal(["127.0.0.0/8", "::1/128"], Read(new() { ["Webhooks__Delivery__AllowedNetworks"] = "127.0.0.0/8,::1/128" }).AllowedNetworks);
         Assert.Equal(["127.0.0.0/8"], Read(new() { ["Webhooks__Delivery__AllowedNetworks__0"] = "127.0.0.0/8" }, ArrayForm).AllowedNetworks);
         Assert.Empty(Read(new() { ["Webhooks__Delivery__AllowedNetworks"] = "" }, ArrayForm).AllowedNetworks);
+    }
+
+    [Fact]
+    public void Allowed_ports_are_one_list_from_a_string_or_entries_and_a_word_among_them_stops_the_app()
+    {
+        const string Ports = """{ "Webhooks": { "Delivery": { "RetrySchedule": "5s", "AllowedPorts": [ 443, 8443, 9443 ] } } }""";
+        Assert.Equal([443, 8443, 9443], Read([], Ports).AllowedPorts);
+        Assert.Equal([443], Read(new() { ["Webhooks__Delivery__AllowedPorts"] = "443" }, Ports).AllowedPorts);
+        Assert.Equal([80, 443], Read(new() { ["Webhooks__Delivery__AllowedPorts__0"] = "80", ["Webhooks__Delivery__AllowedPorts__1"] = "443" }, Ports).AllowedPorts);
+        Assert.Empty(Read(new() { ["Webhooks__Delivery__AllowedPorts"] = "" }, Ports).AllowedPorts);
+
+        var failure = Assert.Throws<OptionsValidationException>(() => Read(new() { ["Webhooks__Delivery__AllowedPorts"] = "443,https" }));
+        Assert.Contains("Webhooks:Delivery:AllowedPorts has 'https'", failure.Message);
     }
 
     [Theory]

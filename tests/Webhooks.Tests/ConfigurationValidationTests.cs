@@ -46,6 +46,12 @@ public sealed class ConfigurationValidationTests(ITestOutputHelper output)
     [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]
     [InlineData("Webhooks:Delivery:RetrySchedule", "5s,soon")]
     [InlineData("Webhooks:Workers:Enabled", "banana")]
+    [InlineData("Webhooks:Delivery:AllowedPorts:0", "0")]
+    [InlineData("Webhooks:Delivery:AllowedPorts:0", "65536")]
+    [InlineData("Webhooks:Limits:SubscriptionsPerPartner", "0")]
+    [InlineData("Webhooks:Limits:SchemaBytes", "100")]
+    [InlineData("Webhooks:Limits:TestSendsPerMinute", "0")]
+    [InlineData("Webhooks:Limits:FailedKeyAttemptsPerMinute", "-5")]
     public async Task A_bad_value_stops_the_app_at_start_with_a_message_naming_its_key(string key, string value)
     {
         await using var app = new ConfiguredApp(new Dictionary<string, string?> { [key] = value });

@@ -12,8 +12,11 @@ public sealed record PageRequest(int Limit, string? After)
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
 
-    /// <summary>Reads limit and cursor, or returns the validation errors keyed by parameter.</summary>
-    public static PageRequest Parse(int? limit, string? cursor, out Dictionary<string, string[]> errors)
+    /// <summary>
+    /// Reads limit and cursor, or returns the validation errors keyed by parameter. A cursor holds the key of the
+    /// last row of the previous page: an id, or what <paramref name="isKey"/> accepts; anything else was not made here.
+    /// </summary>
+    public static PageRequest Parse(int? limit, string? cursor, out Dictionary<string, string[]> errors, Func<string, bool>? isKey = null)
     {
         errors = [];
         if (limit is < 1 or > MaxLimit)
@@ -22,10 +25,17 @@ public sealed record PageRequest(int Limit, string? After)
         if (!string.IsNullOrEmpty(cursor))
         {
             try { after = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor)); }
-            catch (FormatException) { errors["cursor"] = ["cursor is not one this API returned."]; }
+            catch (FormatException) { }
+            if (after is null || !(isKey ?? IsId)(after))
+            {
+                after = null;
+                errors["cursor"] = ["cursor is not one this API returned."];
+            }
         }
         return new PageRequest(limit ?? DefaultLimit, after);
     }
+
+    private static bool IsId(string key) => Guid.TryParse(key, out _);
 
     public Guid? AfterId => Guid.TryParse(After, out var id) ? id : null;
 

@@ -74,13 +74,15 @@ public static class DeliveryEndpoints
         Guid id, [FromBody] TestDeliveryRequest? request, HttpContext context, TestDelivery test)
     {
         var (result, problem) = await test.SendAsync(id, request?.EventType, context.Caller(), context.RequestAborted);
-        if (problem is not null)
-            return problem.Status switch
-            {
-                404 => Problems.NotFound("The subscription"),
-                409 => Problems.Conflict(problem.Message),
-                _ => Problems.Unprocessable("no-example", "There is no example to send.", problem.Message),
-            };
-        return TypedResults.Ok(result!);
+        switch (problem)
+        {
+            case null: return TypedResults.Ok(result!);
+            case { Status: 404 }: return Problems.NotFound("The subscription");
+            case { Status: 409 }: return Problems.Conflict(problem.Message);
+            case { Status: 429 }:
+                context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(problem.RetryAfter!.Value.TotalSeconds)).ToString();
+                return TypedResults.Problem(problem.Message, statusCode: 429, title: "Too many test sends.", type: Problems.Type("rate-limited"));
+            default: return Problems.Unprocessable("no-example", "There is no example to send.", problem.Message);
+        }
     }
 }

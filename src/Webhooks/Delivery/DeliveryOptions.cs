@@ -19,6 +19,9 @@ public sealed class DeliveryOptions
     public TimeSpan SecretOverlap { get; set; } = TimeSpan.FromDays(1);
     public bool AllowHttp { get; set; }
     public string[] AllowedNetworks { get; set; } = [];
+    /// <summary>The only ports endpoints may use; empty: any from 1 to 65535. Read whole by <see cref="DeliveryOptionsLists"/>.</summary>
+    [ConfigurationKeyName("AllowedPorts (read by DeliveryOptionsLists)")]
+    public int[] AllowedPorts { get; set; } = [];
     /// <summary>How fast a bulk replay feeds deliveries back into the queue, so live traffic keeps flowing.</summary>
     public int ReplayPerSecond { get; set; } = 100;
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
@@ -29,6 +32,9 @@ public sealed class DeliveryOptions
 
     /// <summary>Items of RetrySchedule that are not delays, for the validator to name.</summary>
     internal List<string> UnreadableDelays = [];
+
+    /// <summary>Items of AllowedPorts that are not numbers, for the validator to name.</summary>
+    internal List<string> UnreadablePorts = [];
 }
 
 /// <summary>
@@ -48,6 +54,11 @@ internal sealed partial class DeliveryOptionsLists(IConfiguration configuration)
         }
         if (ConfigurationLists.Read(configuration, $"{DeliveryOptions.Section}:AllowedNetworks") is { } networks)
             options.AllowedNetworks = networks.ToArray();
+        if (ConfigurationLists.Read(configuration, $"{DeliveryOptions.Section}:AllowedPorts") is { } ports)
+        {
+            options.UnreadablePorts = ports.Where(p => !int.TryParse(p, CultureInfo.InvariantCulture, out _)).ToList();
+            options.AllowedPorts = ports.Where(p => int.TryParse(p, CultureInfo.InvariantCulture, out _)).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray();
+        }
     }
 
     /// <summary>250ms, 5s, 5m, 2h, 1d (decimals allowed), or a TimeSpan like 00:00:05 or 1.00:00:00; a bare number is refused (seconds? days?).</summary>
@@ -106,6 +117,10 @@ internal sealed class DeliveryOptionsValidator : IValidateOptions<DeliveryOption
             errors.Add($"{DeliveryOptions.Section}:CircuitBreaker:MinimumThroughput must be at least 2 (was {o.CircuitBreaker.MinimumThroughput}).");
         if (o.CircuitBreaker.BreakDuration < TimeSpan.FromMilliseconds(500) || o.CircuitBreaker.BreakDuration > TimeSpan.FromDays(1))
             errors.Add($"{DeliveryOptions.Section}:CircuitBreaker:BreakDuration must be between 00:00:00.500 and 1.00:00:00 (was {o.CircuitBreaker.BreakDuration}).");
+        foreach (var item in o.UnreadablePorts)
+            errors.Add($"{DeliveryOptions.Section}:AllowedPorts has '{item}', which is not a port number.");
+        foreach (var port in o.AllowedPorts.Where(p => p is < 1 or > 65535))
+            errors.Add($"{DeliveryOptions.Section}:AllowedPorts has {port}, which is not a port from 1 to 65535.");
         foreach (var network in o.AllowedNetworks)
             if (!IPNetwork.TryParse(network, out _))
                 errors.Add($"{DeliveryOptions.Section}:AllowedNetworks has '{network}', which is not a CIDR range like 127.0.0.0/8.");

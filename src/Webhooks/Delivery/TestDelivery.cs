@@ -4,6 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Webhooks.Auth;
 using Webhooks.Data;
+using Webhooks.Security;
 using Webhooks.Subscriptions;
 
 namespace Webhooks.Delivery;
@@ -12,21 +13,30 @@ public sealed record TestDeliveryResult(Guid DeliveryId, Guid EventId, string Ev
 
 /// <summary>
 /// Sends an event type's example to one subscription now, as a real event and delivery (so the attempt
-/// is recorded and visible like any other), without retries: it ends succeeded or dead.
+/// is recorded and visible like any other), without retries: it ends succeeded or dead. Test sends honour
+/// the subscription's rate limit (the same send slots as its deliveries) and a limit per partner.
 /// </summary>
 public sealed class TestDelivery(
     WebhooksDb db, NpgsqlDataSource dataSource, DeliverySender sender, SecretCache secrets, DeliveryQueue queue,
-    SubscriptionDisabler disabler, IOptionsMonitor<DeliveryOptions> options, IOptionsMonitor<WorkerOptions> workers)
+    SubscriptionDisabler disabler, TestSendThrottle throttle, IOptionsMonitor<DeliveryOptions> options, IOptionsMonitor<WorkerOptions> workers)
 {
-    public sealed record Problem(int Status, string Message);
+    /// <summary>The longest a test send waits for its slot under the subscription's rate limit; beyond it, it is refused.</summary>
+    private static readonly TimeSpan SlotHorizon = TimeSpan.FromSeconds(1);
 
-    /// <summary>The result, or a problem: 404 when the subscription is not the caller's, 422 when there is no example to send.</summary>
+    public sealed record Problem(int Status, string Message, TimeSpan? RetryAfter = null);
+
+    /// <summary>
+    /// The result, or a problem: 404 when the subscription is not the caller's, 429 when a rate limit says
+    /// not now, 422 when there is no example to send.
+    /// </summary>
     public async Task<(TestDeliveryResult? Result, Problem? Problem)> SendAsync(Guid subscriptionId, string? eventType, Caller caller, CancellationToken cancellationToken)
     {
         var subscription = await SubscriptionService.Find(db, subscriptionId, caller, tracked: false);
         if (subscription is null) return (null, new(404, "The subscription was not found."));
         if (subscription.VerifyOwnership && subscription.VerifiedAt is null)
             return (null, new(409, "The endpoint has not passed the ownership handshake yet, so nothing is sent to it: verify it first."));
+        if (throttle.Take(subscription.PartnerId) is { } wait)
+            return (null, new(429, "Too many test sends to this partner's endpoints; try again in a moment.", wait));
         var candidates = db.EventTypes.AsNoTracking().Where(t => t.ArchivedAt == null)
             .Select(t => new { t.Name, Example = t.Versions.Where(v => v.Version == t.CurrentVersion).Select(v => v.Example).FirstOrDefault() });
         var filters = subscription.EventTypes;
@@ -39,6 +49,14 @@ public sealed class TestDelivery(
                 ? "No registered event type with an example matches this subscription's filters."
                 : $"'{eventType}' is not a registered event type that this subscription's filters match."));
         if (chosen.Example is null) return (null, new(422, $"The event type '{chosen.Name}' has no example to send."));
+
+        if (subscription.RateLimitPerSecond is { } rate)
+        {
+            var slots = await queue.ReserveSlotsAsync([(subscription.Id, 1, rate)], SlotHorizon, cancellationToken);
+            if (!slots.TryGetValue(subscription.Id, out var start))
+                return (null, new(429, $"This subscription's rate limit ({rate} a second) is taken by the deliveries to it; try again in a moment.", SlotHorizon));
+            if (start > TimeSpan.Zero) await Task.Delay(start, cancellationToken);
+        }
 
         var delivery = await CreateAsync(subscription, chosen.Name, chosen.Example, cancellationToken);
         var attempt = (await sender.SendAsync(delivery, secrets.Unprotect(delivery.ProtectedSecrets), cancellationToken, throughBreaker: false))!;

@@ -36,7 +36,7 @@ public static class EventTypeEndpoints
 
     private static async Task<Results<Ok<Page<EventTypeResponse>>, ValidationProblem>> List(WebhooksDb db, int? limit, string? cursor, bool? includeArchived)
     {
-        var page = PageRequest.Parse(limit, cursor, out var errors);
+        var page = PageRequest.Parse(limit, cursor, out var errors, EventTypeNames.IsValid);
         if (errors.Count > 0) return Problems.Validation(errors);
         var query = db.EventTypes.AsNoTracking();
         if (includeArchived != true) query = query.Where(t => t.ArchivedAt == null);

@@ -1,12 +1,15 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Webhooks.Common;
 using Webhooks.Data;
+using Webhooks.Security;
 
 namespace Webhooks.EventTypes;
 
 /// <summary>Registers event types and their schema versions; the API and the UI both change them here.</summary>
-public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, TimeProvider time)
+public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, TimeProvider time, IOptions<LimitsOptions> limits)
 {
     public const int MaxDescription = 1000;
 
@@ -20,7 +23,7 @@ public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, Tim
             errors["$.name"] = ["name must be dot-separated segments of letters, digits, '_' and '-', like order.placed (at most 200 characters)."];
         if (description?.Length > MaxDescription) errors["$.description"] = ["description must be at most 1000 characters."];
         if (errors.Count > 0) return Failure.Validation(errors);
-        if (await CompileAsync(schema, example) is { } invalid) return invalid;
+        if ((TooLarge(schema) ?? await CompileAsync(schema, example)) is { } invalid) return invalid;
         if (await db.EventTypes.AnyAsync(t => t.Name == name)) return Exists(name!);
 
         var now = time.GetUtcNow();
@@ -47,7 +50,7 @@ public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, Tim
     public async Task<Outcome<EventType>> UpdateAsync(string name, string? description, JsonElement? schema, JsonElement? example)
     {
         if (description?.Length > MaxDescription) return Failure.Validation("$.description", "description must be at most 1000 characters.");
-        if (await CompileAsync(schema, example) is { } invalid) return invalid;
+        if ((TooLarge(schema) ?? await CompileAsync(schema, example)) is { } invalid) return invalid;
         await using var transaction = await db.Database.BeginTransactionAsync();
         var type = await db.EventTypes.FromSql($"SELECT * FROM event_types WHERE name = {name} FOR UPDATE").FirstOrDefaultAsync();
         if (type is null) return Failure.NotFound($"The event type '{name}'");
@@ -75,12 +78,26 @@ public sealed class EventTypeService(WebhooksDb db, SchemaRegistry registry, Tim
         return null;
     }
 
+    /// <summary>Every key reads every version of every schema: their size is bounded.</summary>
+    private Failure? TooLarge(JsonElement? schema)
+    {
+        var limit = limits.Value.SchemaBytes;
+        if (schema is not { } s || JsonMarshal.GetRawUtf8Value(s).Length <= limit) return null;
+        var message = $"schema may have at most {limit} bytes of JSON; this one has {JsonMarshal.GetRawUtf8Value(s).Length}.";
+        return Failure.Unprocessable("invalid-schema", "The schema is not valid.", message, new() { ["$.schema"] = [message] });
+    }
+
     /// <summary>Compiles the schema and checks the example against it; the failure when either fails.</summary>
     public static async Task<Failure?> CompileAsync(JsonElement? schema, JsonElement? example)
     {
         if (schema is not { ValueKind: JsonValueKind.Object })
             return Failure.Unprocessable("invalid-schema", "The schema is not valid.", "schema must be a JSON Schema object.",
                 new() { ["$.schema"] = ["schema must be a JSON object."] });
+        // The API refuses these while reading the body; the UI parses the text boxes itself.
+        if (StrictJson.Check(schema.Value) is { } ambiguous)
+            return Failure.Unprocessable("invalid-schema", "The schema is not valid.", ambiguous, new() { ["$.schema"] = [ambiguous] });
+        if (example is { ValueKind: not JsonValueKind.Undefined } && StrictJson.Check(example.Value) is { } ambiguousExample)
+            return Failure.Unprocessable("invalid-example", "The example is not valid.", ambiguousExample, new() { ["$.example"] = [ambiguousExample] });
         var compiled = await SchemaCompiler.CompileAsync(schema.Value.GetRawText());
         if (compiled.Error is { } error)
             return Failure.Unprocessable("invalid-schema", "The schema is not valid.", error, new() { ["$.schema"] = [error] });

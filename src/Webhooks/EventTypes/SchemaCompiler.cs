@@ -18,7 +18,7 @@ public sealed record CompileResult(JsonSchema? Schema, string? Error);
 /// refused when NJsonSchema would silently ignore part of it (unknown keywords, a misspelt type),
 /// when it refers outside itself (no remote or file <c>$ref</c> is ever fetched), when it loops
 /// back to itself without descending into the data (validation would never end), or when a
-/// pattern is not a valid regular expression.
+/// pattern is not a regular expression that runs in linear time (<see cref="SchemaPatterns"/>).
 /// </summary>
 public static class SchemaCompiler
 {
@@ -28,9 +28,13 @@ public static class SchemaCompiler
 
     // One validator for every call: JsonSchema.Validate builds a new one, with all its format validators, each time.
     // It is stateless between calls, so sharing it across threads is safe.
-    private static readonly JsonSchemaValidator Validator = new(new JsonSchemaValidatorSettings());
+    private static readonly SchemaPatterns.PatternValidator Validator = new();
 
-    public static async Task<CompileResult> CompileAsync(string json)
+    /// <summary>
+    /// Compiles a schema. One being registered must meet every rule; a <paramref name="stored"/> one (registered
+    /// earlier, loaded to validate payloads) may keep a pattern that only the backtracking engine runs.
+    /// </summary>
+    public static async Task<CompileResult> CompileAsync(string json, bool stored = false)
     {
         JToken raw;
         try
@@ -44,7 +48,16 @@ public static class SchemaCompiler
         }
         if (raw.Type != JTokenType.Object) return new(null, "The schema must be a JSON object.");
 
-        var unsupported = Flatten(MetaSchema.Validate(raw)).Select(e => $"{e.Path}: {e.Message}").Distinct().Take(10).ToList();
+        List<string> unsupported;
+        try
+        {
+            unsupported = Flatten(MetaSchema.Validate(raw)).Select(e => $"{e.Path}: {e.Message}").Distinct().Take(10).ToList();
+        }
+        catch (Exception e) when (e is InvalidCastException or OverflowException)
+        {
+            // NJsonSchema compares numbers as decimal and cannot convert an integer beyond 64 bits.
+            return new(null, "The schema holds an integer too large to check (beyond 64 bits) where a number or a count goes.");
+        }
         if (unsupported.Count > 0)
             return new(null, "The schema uses keywords or values this service does not support: " + string.Join("; ", unsupported));
 
@@ -57,13 +70,10 @@ public static class SchemaCompiler
         {
             return new(null, "The schema does not compile: " + (e.InnerException ?? e).Message);
         }
-        if (HasEndlessLoop(schema))
+        var nodes = Nodes(schema);
+        if (HasEndlessLoop(nodes))
             return new(null, "The schema has a $ref loop: a chain of $ref, allOf, anyOf, oneOf or not that comes back to itself without descending into a property or array item.");
-        foreach (var pattern in Patterns(raw))
-        {
-            try { _ = new Regex(pattern); }
-            catch (ArgumentException) { return new(null, $"'{pattern}' is not a valid regular expression."); }
-        }
+        if (SchemaPatterns.TakeOver(nodes, stored) is { } patternError) return new(null, patternError);
         return new(schema, null);
     }
 
@@ -79,6 +89,7 @@ public static class SchemaCompiler
         }
         catch (RegexMatchTimeoutException)
         {
+            // Only a stored schema's pattern that the linear-time engine cannot run has a timeout (SchemaPatterns).
             return new() { ["$"] = ["A pattern in the schema took too long to evaluate against this value."] };
         }
         catch (Exception e) when (e is InvalidCastException or OverflowException)
@@ -86,9 +97,12 @@ public static class SchemaCompiler
             // NJsonSchema compares bounds as decimal and cannot convert an integer beyond it.
             return new() { ["$"] = ["A number is too large to check against the schema."] };
         }
-        if (found.Count == 0) return [];
-        return Flatten(found).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct().ToArray());
+        return Describe(found);
     }
+
+    /// <summary>NJsonSchema's errors as failing paths (<c>$.a.b[2]</c>) with what failed there.</summary>
+    internal static Dictionary<string, string[]> Describe(ICollection<ValidationError> found) => found.Count == 0 ? [] :
+        Flatten(found).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.Select(e => e.Message).Distinct().ToArray());
 
     /// <summary>
     /// The instance as the tree NJsonSchema validates, built from the already parsed element: parsing the
@@ -157,14 +171,8 @@ public static class SchemaCompiler
     /// ends, and NJsonSchema would overflow the stack. Cycles through properties or items are fine:
     /// each step goes one level down into a payload of bounded depth.
     /// </summary>
-    private static bool HasEndlessLoop(JsonSchema root)
+    private static bool HasEndlessLoop(HashSet<JsonSchema> nodes)
     {
-        var nodes = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
-        var pending = new Stack<JsonSchema>([root]);
-        while (pending.TryPop(out var node))
-            if (nodes.Add(node))
-                foreach (var child in Children(node)) pending.Push(child);
-
         var done = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
         var onPath = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
         foreach (var start in nodes)
@@ -192,6 +200,17 @@ public static class SchemaCompiler
         return false;
     }
 
+    /// <summary>Every schema node reachable from the root.</summary>
+    private static HashSet<JsonSchema> Nodes(JsonSchema root)
+    {
+        var nodes = new HashSet<JsonSchema>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<JsonSchema>([root]);
+        while (pending.TryPop(out var node))
+            if (nodes.Add(node))
+                foreach (var child in Children(node)) pending.Push(child);
+        return nodes;
+    }
+
     private static IEnumerable<JsonSchema> SameValueEdges(JsonSchema s) =>
         new[] { s.Reference, s.Not }.OfType<JsonSchema>().Concat(s.AllOf).Concat(s.AnyOf).Concat(s.OneOf);
 
@@ -199,10 +218,6 @@ public static class SchemaCompiler
         new[] { s.Reference, s.Item, s.Not, s.AdditionalPropertiesSchema, s.AdditionalItemsSchema }.OfType<JsonSchema>()
             .Concat(s.Properties.Values).Concat(s.PatternProperties.Values).Concat(s.Definitions.Values)
             .Concat(s.Items).Concat(s.AllOf).Concat(s.AnyOf).Concat(s.OneOf);
-
-    private static IEnumerable<string> Patterns(JToken raw) =>
-        raw.SelectTokens("$..pattern").OfType<JValue>().Select(v => v.ToString())
-            .Concat(raw.SelectTokens("$..patternProperties").OfType<JObject>().SelectMany(o => o.Properties().Select(p => p.Name)));
 
     private sealed class LocalReferencesOnly(JsonSchemaAppender appender) : JsonReferenceResolver(appender)
     {

@@ -61,7 +61,7 @@ public sealed class SchemaRegistry(NpgsqlDataSource dataSource, ILogger<SchemaRe
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync()) return null;
         var (version, archived, schemaJson) = (reader.GetInt32(0), reader.GetBoolean(1), reader.GetString(2));
-        var compiled = await SchemaCompiler.CompileAsync(schemaJson);
+        var compiled = await SchemaCompiler.CompileAsync(schemaJson, stored: true);
         if (compiled.Error is not null)
             throw new InvalidOperationException($"The stored schema of {name} v{version} no longer compiles: {compiled.Error}");
         return new CompiledEventType(name, version, archived, compiled.Schema!);

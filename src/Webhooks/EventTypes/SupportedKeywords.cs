@@ -1,7 +1,7 @@
 namespace Webhooks.EventTypes;
 
 /// <summary>
-/// The JSON Schema keywords NJsonSchema 10 enforces, as a strict meta-schema. Anything else
+/// The JSON Schema keywords NJsonSchema 11 enforces, as a strict meta-schema. Anything else
 /// (a typo such as "requried", or const, if/then, contains, ...) would be ignored silently and let
 /// every payload through, so registration refuses it. Keys starting with "x-" are free.
 /// </summary>

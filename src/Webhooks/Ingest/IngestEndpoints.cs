@@ -39,12 +39,14 @@ public static class IngestEndpoints
         // The native shape is JSON; other content types are refused as the routing would refuse them.
         if (context.Request.ContentType is { } contentType && !IsJsonContentType(contentType))
             return TypedResults.StatusCode(StatusCodes.Status415UnsupportedMediaType);
-        var idempotencyKey = context.Request.Headers[IdempotencyHeader].ToString();
-        if (context.Request.Headers.ContainsKey(IdempotencyHeader) && !IsValidIdempotencyKey(idempotencyKey))
+        var idempotencyKeys = context.Request.Headers[IdempotencyHeader];
+        var idempotencyKey = idempotencyKeys.ToString();
+        // Two of them would be joined by a comma into a key that neither is.
+        if (idempotencyKeys.Count > 1 || context.Request.Headers.ContainsKey(IdempotencyHeader) && !IsValidIdempotencyKey(idempotencyKey))
             return Problem(new ProblemDetails
             {
                 Status = 400, Type = Problems.Type("invalid-idempotency-key"), Title = "The Idempotency-Key header is not valid.",
-                Detail = "An Idempotency-Key has 1 to 255 printable ASCII characters.",
+                Detail = "A request has at most one Idempotency-Key, of 1 to 255 printable ASCII characters.",
             });
 
         var (body, problem) = await RequestBody.ReadJsonAsync(context.Request, options.Value.MaxBodyBytes);

@@ -19,7 +19,10 @@ public sealed class JsonBody(JsonDocument document, byte[] buffer, int length) :
     }
 }
 
-/// <summary>Reads a JSON body within a size limit (refused before reading when Content-Length says so) and a nesting limit.</summary>
+/// <summary>
+/// Reads a JSON body within a size limit (refused before reading when Content-Length says so) and a nesting
+/// limit; a body that could mean two things (<see cref="StrictJson"/>) is malformed.
+/// </summary>
 public static class RequestBody
 {
     public const int MaxDepth = 64;
@@ -42,7 +45,9 @@ public static class RequestBody
                 if (length > limit) return Fail(buffer, TooLarge(limit));
                 if (length == buffer.Length) buffer = Grow(buffer, Math.Min(buffer.Length * 2L, limit + 1L));
             }
-            return (new JsonBody(JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = MaxDepth }), buffer, length), null);
+            // Bytes, numbers and escapes first: the parser reads member names while it looks for duplicates.
+            if (StrictJson.Check(buffer.AsSpan(0, length)) is { } ambiguous) return Fail(buffer, Malformed(ambiguous));
+            return (new JsonBody(JsonDocument.Parse(buffer.AsMemory(0, length), StrictJson.DocumentOptions(MaxDepth)), buffer, length), null);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -58,11 +63,7 @@ public static class RequestBody
         }
         catch (JsonException e)
         {
-            return Fail(buffer, new ProblemDetails
-            {
-                Status = 400, Type = Problems.Type("malformed-json"), Title = "The body is not valid JSON.",
-                Detail = $"{e.Message} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})",
-            });
+            return Fail(buffer, Malformed($"{e.Message} (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1})"));
         }
         catch
         {
@@ -84,6 +85,11 @@ public static class RequestBody
         ArrayPool<byte>.Shared.Return(buffer);
         return (null, problem);
     }
+
+    private static ProblemDetails Malformed(string detail) => new()
+    {
+        Status = 400, Type = Problems.Type("malformed-json"), Title = "The body is not valid JSON.", Detail = detail,
+    };
 
     private static ProblemDetails TooLarge(int limit) => new()
     {

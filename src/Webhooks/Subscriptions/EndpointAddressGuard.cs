@@ -33,8 +33,10 @@ public sealed class EndpointAddressGuard(IOptionsMonitor<DeliveryOptions> option
         IPNetwork.Parse("64:ff9b::/96"),     // NAT64 can reach any IPv4 address
         IPNetwork.Parse("100::/64"),
         IPNetwork.Parse("2001:db8::/32"),
+        IPNetwork.Parse("64:ff9b:1::/48"),   // NAT64 for local use
         IPNetwork.Parse("fc00::/7"),         // unique local, includes fd00:ec2::254 (cloud metadata)
         IPNetwork.Parse("fe80::/10"),
+        IPNetwork.Parse("fec0::/10"),        // site-local (deprecated, still private)
         IPNetwork.Parse("ff00::/8"),
     ];
 
@@ -50,20 +52,49 @@ public sealed class EndpointAddressGuard(IOptionsMonitor<DeliveryOptions> option
             return "url must not contain a user name or password; use custom headers for credentials.";
         if (!string.IsNullOrEmpty(uri.Fragment))
             return "url must not contain a fragment.";
-        var host = uri.IdnHost;
+        if (!IsAllowedPort(uri.Port))
+            return options.CurrentValue.AllowedPorts.Length == 0
+                ? "url must have a port from 1 to 65535."
+                : $"url must use one of the ports {string.Join(", ", options.CurrentValue.AllowedPorts)}.";
+        // "localhost." is "localhost": a name with its root dot is the same name.
+        var host = uri.IdnHost.TrimEnd('.');
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
             return IsAllowed(IPAddress.Loopback) ? null : "url must not point to this machine.";
-        if (uri.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 && IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && !IsAllowed(address))
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var address) && !IsAllowed(address))
             return $"url points to {address}, a loopback, private, link-local, multicast, reserved or metadata address.";
         return null;
     }
 
-    /// <summary>True when a connection to this address is allowed.</summary>
+    /// <summary>Port 0 never; when <see cref="DeliveryOptions.AllowedPorts"/> is set, only those.</summary>
+    public bool IsAllowedPort(int port) =>
+        port is > 0 and <= 65535 && (options.CurrentValue.AllowedPorts.Length == 0 || options.CurrentValue.AllowedPorts.Contains(port));
+
+    /// <summary>
+    /// True when a connection to this address is allowed. An IPv6 address that carries an IPv4 one (mapped,
+    /// IPv4-compatible, 6to4, Teredo) is judged by that IPv4 address too, so a blocked range cannot be
+    /// reached in another spelling.
+    /// </summary>
     public bool IsAllowed(IPAddress address)
     {
         if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
         if (address.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)) return false;
         if (options.CurrentValue.AllowedRanges.Any(r => r.Contains(address))) return true;
-        return !Blocked.Any(r => r.Contains(address));
+        if (Blocked.Any(r => r.Contains(address))) return false;
+        return EmbeddedIPv4(address) is not { } inner || IsAllowed(inner);
+    }
+
+    private static readonly IPNetwork IPv4Compatible = IPNetwork.Parse("::/96");
+    private static readonly IPNetwork SixToFour = IPNetwork.Parse("2002::/16");
+    private static readonly IPNetwork Teredo = IPNetwork.Parse("2001::/32");
+
+    /// <summary>The IPv4 address inside an IPv4-compatible (::a.b.c.d), 6to4 (2002:AABB:CCDD::) or Teredo (its client, inverted) address.</summary>
+    private static IPAddress? EmbeddedIPv4(IPAddress address)
+    {
+        if (address.AddressFamily != AddressFamily.InterNetworkV6) return null;
+        var bytes = address.GetAddressBytes();
+        if (IPv4Compatible.Contains(address)) return new IPAddress(bytes[12..16]);
+        if (SixToFour.Contains(address)) return new IPAddress(bytes[2..6]);
+        if (Teredo.Contains(address)) return new IPAddress(bytes[12..16].Select(b => (byte)~b).ToArray());
+        return null;
     }
 }

@@ -41,8 +41,9 @@ public sealed record SubscriptionResponse(
     /// <summary>The ownership handshake's state; null when the subscription does not need it.</summary>
     public OwnershipVerificationState? Verification { get; init; }
 
+    /// <summary>Custom header values are write-only, like the secret: they often carry credentials.</summary>
     public static SubscriptionResponse From(Subscription s, string? secret = null) => new(
-        s.Id, s.PartnerId, s.Url, s.EventTypes, s.Description, s.Headers, s.RateLimitPerSecond, s.Enabled, s.DisabledReason,
+        s.Id, s.PartnerId, s.Url, s.EventTypes, s.Description, SubscriptionHeaders.Masked(s.Headers), s.RateLimitPerSecond, s.Enabled, s.DisabledReason,
         s.DisabledAt, s.FailingSince, s.FailureStreak, s.LastSuccessAt, s.LastFailureAt, s.CreatedAt, s.UpdatedAt)
     {
         Secret = secret,
@@ -52,4 +53,28 @@ public sealed record SubscriptionResponse(
             ? new OwnershipVerificationState(state, s.VerifiedAt, s.VerificationAttemptedAt, s.VerificationError, s.AllowedRatePerMinute)
             : null,
     };
+}
+
+/// <summary>
+/// A subscription's custom header values are never shown back: reads carry <see cref="Mask"/> in their place,
+/// and a change that sends <see cref="Mask"/> for a header keeps the value stored for it.
+/// </summary>
+public static class SubscriptionHeaders
+{
+    public const string Mask = "[redacted]";
+
+    public static Dictionary<string, string> Masked(Dictionary<string, string> headers) => headers.ToDictionary(h => h.Key, _ => Mask);
+
+    /// <summary>The new headers with every masked value replaced by the stored one; the errors of masks with nothing stored behind them.</summary>
+    public static Dictionary<string, string> Merge(Dictionary<string, string> changed, Dictionary<string, string> stored, Dictionary<string, string[]> errors)
+    {
+        var merged = new Dictionary<string, string>();
+        foreach (var (name, value) in changed)
+        {
+            if (value != Mask) merged[name] = value;
+            else if (stored.FirstOrDefault(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } kept) merged[name] = kept.Value;
+            else errors[$"$.headers.{name}"] = [$"'{Mask}' stands for the value stored for this header, and none is: give its value."];
+        }
+        return merged;
+    }
 }

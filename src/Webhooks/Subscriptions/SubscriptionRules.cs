@@ -23,21 +23,29 @@ public static partial class SubscriptionRules
             return;
         }
         for (var i = 0; i < filters.Length; i++)
-            if (filters[i] is not "*" && !EventTypeNames.IsValid(filters[i]) && !(filters[i].EndsWith(".*") && EventTypeNames.IsValid(filters[i][..^2])))
+            if (filters[i] is not "*" && !EventTypeNames.IsValid(filters[i]) && !(filters[i]?.EndsWith(".*") == true && EventTypeNames.IsValid(filters[i][..^2])))
                 errors[$"$.eventTypes[{i}]"] = [$"'{filters[i]}' is not an event type name (like order.placed) or a filter like order.*."];
     }
 
+    /// <summary>
+    /// Custom header names must be valid, not ones the sender sets itself, and not content headers (the request
+    /// would silently go without them); values are visible ASCII, spaces and tabs, as HTTP allows them.
+    /// </summary>
     public static void CheckHeaders(Dictionary<string, string>? headers, Dictionary<string, string[]> errors)
     {
         if (headers is null) return;
         if (headers.Count > 20) errors["$.headers"] = ["headers may hold at most 20 entries."];
+        using var probe = new HttpRequestMessage();
         foreach (var (name, value) in headers)
         {
+            var path = "$.headers." + (HeaderName().IsMatch(name) ? name : Printable(name));
             if (!HeaderName().IsMatch(name) || ReservedHeaders.Contains(name) || name.StartsWith("webhook-", StringComparison.OrdinalIgnoreCase)
                 || name.StartsWith("ce-", StringComparison.OrdinalIgnoreCase))
-                errors[$"$.headers.{name}"] = [$"'{name}' cannot be a custom header: it is reserved or not a valid header name."];
-            else if (value is null || value.Length > 4096 || value.Any(c => c is '\r' or '\n' or '\0'))
-                errors[$"$.headers.{name}"] = ["A header value must be at most 4096 characters, without line breaks."];
+                errors[path] = [$"'{Printable(name)}' cannot be a custom header: it is reserved or not a valid header name."];
+            else if (!probe.Headers.TryAddWithoutValidation(name, "x"))
+                errors[path] = [$"'{name}' describes the body, which the service sets: it would never be sent."];
+            else if (value is null || value.Length > 4096 || !value.All(c => c is '\t' or (>= ' ' and <= '~')))
+                errors[path] = ["A header value must be at most 4096 characters: visible ASCII characters, spaces and tabs."];
         }
     }
 
@@ -46,6 +54,10 @@ public static partial class SubscriptionRules
         if (format is not null && !DeliveryFormats.All.Contains(format))
             errors["$.format"] = [$"format must be one of {string.Join(", ", DeliveryFormats.All.Select(f => $"'{f}'"))}."];
     }
+
+    /// <summary>A name as it can be shown back: control and non-ASCII characters escaped.</summary>
+    private static string Printable(string text) =>
+        string.Concat(text.Take(100).Select(c => c is >= ' ' and <= '~' ? c.ToString() : $"\\u{(int)c:x4}"));
 
     public static void CheckRateLimit(int? rateLimit, Dictionary<string, string[]> errors)
     {

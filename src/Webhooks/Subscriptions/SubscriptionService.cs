@@ -5,6 +5,7 @@ using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.Delivery.Formats;
+using Webhooks.Security;
 
 namespace Webhooks.Subscriptions;
 
@@ -14,7 +15,7 @@ public sealed record SubscriptionWithSecret(Subscription Subscription, string Se
 /// <summary>Creates, changes and removes subscriptions for a caller, who sees only what it may; the API and the UI both use it.</summary>
 public sealed class SubscriptionService(
     WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options,
-    OwnershipVerification ownership)
+    IOptions<LimitsOptions> limits, OwnershipVerification ownership)
 {
     public async Task<Outcome<SubscriptionWithSecret>> CreateAsync(CreateSubscription request, Caller caller)
     {
@@ -33,6 +34,14 @@ public sealed class SubscriptionService(
             return Failure.NotFound("The partner");
         if (await UnknownEventTypes(request.EventTypes!) is { Count: > 0 } unknown) return Failure.Validation(unknown);
 
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        // The partner's row is the lock that makes concurrent creations count one after another.
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM partners WHERE id = {partnerId} FOR UPDATE");
+        var limit = limits.Value.SubscriptionsPerPartner;
+        if (await db.Subscriptions.CountAsync(s => s.PartnerId == partnerId && s.DeletedAt == null) >= limit)
+            return Failure.Unprocessable("subscription-limit", "The partner has as many subscriptions as it may.",
+                $"A partner may have at most {limit} subscriptions; delete one before adding another.",
+                new() { ["$.partnerId"] = [$"This partner has {limit} subscriptions already."] });
         var now = time.GetUtcNow();
         var secret = SigningSecrets.Generate();
         var subscription = new Subscription
@@ -52,6 +61,7 @@ public sealed class SubscriptionService(
         };
         db.Subscriptions.Add(subscription);
         await db.SaveChangesAsync();
+        await transaction.CommitAsync();
         if (subscription.VerifyOwnership) await VerifyAndReloadAsync(subscription);
         return new SubscriptionWithSecret(subscription, secret);
     }
@@ -76,6 +86,8 @@ public sealed class SubscriptionService(
         await using var transaction = await db.Database.BeginTransactionAsync();
         var subscription = await FindAsync(id, caller, tracked: true);
         if (subscription is null) return Failure.NotFound("The subscription");
+        var headers = request.Headers is null ? null : SubscriptionHeaders.Merge(request.Headers, subscription.Headers, errors);
+        if (errors.Count > 0) return Failure.Validation(errors);
         var now = time.GetUtcNow();
         // A new endpoint, or a handshake newly required, must consent before deliveries go to it.
         var verify = (request.VerifyOwnership == true && !subscription.VerifyOwnership)
@@ -86,7 +98,7 @@ public sealed class SubscriptionService(
         if (request.Url is not null) subscription.Url = request.Url;
         if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
         if (request.Description is not null) subscription.Description = request.Description;
-        if (request.Headers is not null) subscription.Headers = request.Headers;
+        if (headers is not null) subscription.Headers = headers;
         if (request.RateLimitPerSecond is not null || request.RemoveRateLimit) subscription.RateLimitPerSecond = request.RateLimitPerSecond;
         if (request.Enabled is { } enabled && enabled != subscription.Enabled)
         {

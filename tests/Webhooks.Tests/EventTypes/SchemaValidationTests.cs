@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Newtonsoft.Json;
 using Newtonsoft.Json.Linq;
+using NJsonSchema;
+using NJsonSchema.Validation;
 using Webhooks.EventTypes;
 
 namespace Webhooks.Tests.EventTypes;
@@ -36,6 +38,54 @@ public sealed class SchemaValidationTests
         using var reader = new JsonTextReader(new StringReader(instance)) { DateParseHandling = DateParseHandling.None };
         var expected = SchemaCompiler.Validate(schema, JToken.ReadFrom(reader));
         Assert.Equal(expected.OrderBy(e => e.Key), found.OrderBy(e => e.Key));
+    }
+
+    private const string PatternSchema = """
+        {"type":"object","required":["code"],
+         "properties":{"code":{"type":"string","pattern":"^[A-Z]{2}-\\d+$"},"any":{"pattern":"b$"},
+                       "nested":{"$ref":"#/definitions/tagged"},"list":{"type":"array","items":{"type":"string","pattern":"^x"}},
+                       "either":{"anyOf":[{"type":"string","pattern":"^a"},{"type":"string","pattern":"^b"}]},
+                       "aa":{"type":"string"}},
+         "patternProperties":{"^a+$":{"type":"integer"},"^b":{"type":"string","pattern":"z"}},
+         "additionalProperties":false,
+         "definitions":{"tagged":{"type":"object","patternProperties":{"^t_":{"type":"boolean"}},"additionalProperties":{"type":"number"}}}}
+        """;
+
+    public static TheoryData<string> PatternInstances() =>
+    [
+        """{"code":"AB-12"}""", """{"code":"ab-12"}""", """{"code":"AB-12\n"}""", """{"code":"AB-12","any":"ab"}""", """{"code":"AB-1","any":"ba"}""",
+        """{"code":"AB-1","any":5}""", """{"code":"AB-1","a":1,"aaa":2}""", """{"code":"AB-1","a":"one"}""", """{"code":"AB-1","aa":"x"}""",
+        """{"code":"AB-1","b1":"xyz"}""", """{"code":"AB-1","b1":"xy"}""", """{"code":"AB-1","c":1}""", """{"code":"AB-1","ab":1}""",
+        """{"code":"AB-1","nested":{"t_1":true,"t_2":"no","n":1.5,"m":"x"}}""", """{"code":"AB-1","list":["x1","y2","x3"]}""",
+        """{"code":"AB-1","either":"a1"}""", """{"code":"AB-1","either":"c1"}""", """{"code":"AB-1","either":3}""", """{"code":"é"}""", """[]""",
+    ];
+
+    /// <summary>Patterns run on the linear-time engine, outside NJsonSchema; the verdict and every message must stay NJsonSchema's own.</summary>
+    [Theory]
+    [MemberData(nameof(PatternInstances))]
+    public async Task Patterns_run_outside_NJsonSchema_give_NJsonSchema_s_verdict(string instance)
+    {
+        var schema = (await SchemaCompiler.CompileAsync(PatternSchema)).Schema!;
+        var stock = await JsonSchema.FromJsonAsync(PatternSchema);
+        using var document = JsonDocument.Parse(instance);
+
+        var found = SchemaCompiler.Validate(schema, document.RootElement);
+
+        var expected = SchemaCompiler.Describe(new JsonSchemaValidator().Validate(instance, stock));
+        Assert.Equal(expected.OrderBy(e => e.Key), found.OrderBy(e => e.Key));
+    }
+
+    [Fact]
+    public async Task A_stored_schema_keeps_a_pattern_the_linear_time_engine_cannot_run()
+    {
+        const string schemaJson = """{"type":"string","pattern":"^(\\w)\\1$"}""";
+        Assert.NotNull((await SchemaCompiler.CompileAsync(schemaJson)).Error);
+        var schema = (await SchemaCompiler.CompileAsync(schemaJson, stored: true)).Schema!;
+        using var same = JsonDocument.Parse("\"aa\"");
+        using var different = JsonDocument.Parse("\"ab\"");
+
+        Assert.Empty(SchemaCompiler.Validate(schema, same.RootElement));
+        Assert.Equal(["Pattern mismatch."], SchemaCompiler.Validate(schema, different.RootElement)["$"]);
     }
 
     [Fact]

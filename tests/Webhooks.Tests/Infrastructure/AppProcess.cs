@@ -20,6 +20,17 @@ public sealed class AppProcess : IAsyncDisposable
     public Uri Address { get; }
     public int Id => _process.Id;
     public bool HasExited => _process.HasExited;
+    /// <summary>The CPU time the app has used so far.</summary>
+    public TimeSpan CpuTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+    /// <summary>Every line the app has written.</summary>
+    public IReadOnlyCollection<string> Lines => _output;
     /// <summary>The last lines the app wrote, for failure messages.</summary>
     public string Output => string.Join('\n', _output.TakeLast(100));
 

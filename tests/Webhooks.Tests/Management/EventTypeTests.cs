@@ -75,6 +75,8 @@ public sealed class EventTypeTests(WebhooksApp app) : IClassFixture<WebhooksApp>
     [InlineData("""{"minimum":"abc"}""", "does not support")]
     [InlineData("""{"type":"object","requried":["a"]}""", "does not support")]
     [InlineData("""{"type":"string","pattern":"([a-"}""", "regular expression")]
+    [InlineData("""{"type":"integer","minimum":-9223372036854775809}""", "too large")]
+    [InlineData("""{"type":"string","maxLength":9223372036854775808}""", "too large")]
     public async Task A_schema_that_does_not_compile_is_422_and_stores_nothing(string schema, string reason)
     {
         var name = Api.UniqueName("bad");
@@ -82,6 +84,22 @@ public sealed class EventTypeTests(WebhooksApp app) : IClassFixture<WebhooksApp>
         Assert.Equal("urn:webhooks:problem:invalid-schema", (string)problem["type"]!);
         Assert.Contains(reason, (string)problem["detail"]!);
         Assert.NotNull(problem["errors"]!["$.schema"]);
+        await _admin.GetAsync($"/api/v1/event-types/{name}").Expect(HttpStatusCode.NotFound);
+    }
+
+    [Theory]
+    [InlineData("""{"type":"string","pattern":"^(a)\\1$"}""")]
+    [InlineData("""{"type":"string","pattern":"^(?=a)\\w+$"}""")]
+    [InlineData("""{"type":"string","pattern":"(?<!x)y"}""")]
+    [InlineData("""{"type":"string","pattern":"(?>a+)b"}""")]
+    [InlineData("""{"type":"object","patternProperties":{"^(\\w)\\1":{}}}""")]
+    [InlineData("""{"properties":{"a":{"items":{"pattern":"((a{100}){100}){100}"}}}}""")]
+    public async Task A_pattern_that_cannot_run_in_linear_time_is_422_and_stores_nothing(string schema)
+    {
+        var name = Api.UniqueName("regex");
+        var problem = await Register(schema, name).Expect(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("urn:webhooks:problem:invalid-schema", (string)problem["type"]!);
+        Assert.Contains("cannot be evaluated in linear time", (string)problem["errors"]!["$.schema"]![0]!);
         await _admin.GetAsync($"/api/v1/event-types/{name}").Expect(HttpStatusCode.NotFound);
     }
 

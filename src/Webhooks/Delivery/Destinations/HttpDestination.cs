@@ -152,9 +152,10 @@ public sealed class HttpDestination : IDestination, IDisposable
             try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
             catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
         }
-        var allowed = addresses.Where(guard.IsAllowed).ToArray();
+        var allowed = guard.IsAllowedPort(endpoint.Port) ? addresses.Where(guard.IsAllowed).ToArray() : [];
+        // The addresses themselves stay unsaid: a partner must not learn what names resolve to inside the network.
         if (allowed.Length == 0)
-            throw new BlockedAddressException($"{host} resolves only to blocked addresses ({string.Join(", ", addresses.Take(5))}).");
+            throw new BlockedAddressException($"{host}:{endpoint.Port} is not an address webhooks may be sent to (loopback, private, reserved or metadata, or a port not allowed).");
         Exception? last = null;
         foreach (var address in allowed)
         {

@@ -21,7 +21,8 @@ public sealed class SubscriptionForm
         Url = s.Url,
         EventTypes = string.Join(", ", s.EventTypes),
         Description = s.Description,
-        Headers = UiFormat.HeaderLines(s.Headers),
+        // Values are write-only; a masked value saved back keeps the stored one.
+        Headers = UiFormat.HeaderLines(SubscriptionHeaders.Masked(s.Headers)),
         RateLimit = s.RateLimitPerSecond?.ToString(),
         Format = s.Format,
         VerifyOwnership = s.VerifyOwnership,

@@ -29,7 +29,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
             RETURNING d.id, d.event_id, d.subscription_id, d.attempt_count, d.attempt_base,
                 e.type, e.payload::text AS payload, e.created_at,
                 s.url, s.enabled, s.deleted_at IS NOT NULL AS deleted, s.headers::text AS headers, s.rate_limit_per_second,
-                e.trace_parent
+                e.trace_parent, s.destination::text AS destination
         )
         SELECT c.*,
             CASE WHEN row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.id) = 1 THEN
@@ -55,13 +55,16 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         // Rows come grouped by subscription, in id order within it; the first row of each carries its secrets.
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (!reader.IsDBNull(14)) secrets = reader.GetFieldValue<string[]>(14);
+            if (!reader.IsDBNull(15)) secrets = reader.GetFieldValue<string[]>(15);
             claimed.Add(new ClaimedDelivery(
                 reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), token, reader.GetInt32(3), reader.GetInt32(4),
                 reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
                 reader.GetString(8), reader.GetBoolean(9), reader.GetBoolean(10), reader.GetString(11),
                 reader.IsDBNull(12) ? null : reader.GetInt32(12), secrets)
-            { TraceParent = reader.IsDBNull(13) ? null : reader.GetString(13) });
+            {
+                TraceParent = reader.IsDBNull(13) ? null : reader.GetString(13),
+                Destination = reader.IsDBNull(14) ? null : reader.GetString(14),
+            });
         }
         return claimed;
     }

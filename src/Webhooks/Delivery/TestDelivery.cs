@@ -87,6 +87,7 @@ public sealed class TestDelivery(
         await reader.ReadAsync(cancellationToken);
         return new ClaimedDelivery(reader.GetGuid(3), eventId, subscription.Id, token, 0, 0, type, reader.GetString(1),
             reader.GetFieldValue<DateTimeOffset>(0), subscription.Url, subscription.Enabled, false,
-            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2));
+            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2))
+        { Destination = subscription.Destination };
     }
 }

@@ -4,6 +4,7 @@ public sealed class Subscription
 {
     public Guid Id { get; set; }
     public Guid PartnerId { get; set; }
+    /// <summary>The HTTP endpoint; for a broker destination, the broker's address without credentials.</summary>
     public required string Url { get; set; }
     public required string[] EventTypes { get; set; }
     public string? Description { get; set; }
@@ -20,6 +21,8 @@ public sealed class Subscription
     public DateTimeOffset UpdatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
     public List<SubscriptionSecret> Secrets { get; set; } = [];
+    /// <summary>Null for HTTP; otherwise the broker destination's stored JSON (see <see cref="Delivery.Destinations.BrokerSettings"/>).</summary>
+    public string? Destination { get; set; }
 }
 
 public sealed class SubscriptionSecret

@@ -4,6 +4,7 @@ using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
+using Webhooks.Delivery.Destinations;
 
 namespace Webhooks.Subscriptions;
 
@@ -12,19 +13,20 @@ public sealed record SubscriptionWithSecret(Subscription Subscription, string Se
 
 /// <summary>Creates, changes and removes subscriptions for a caller, who sees only what it may; the API and the UI both use it.</summary>
 public sealed class SubscriptionService(
-    WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options)
+    WebhooksDb db, DestinationRules destinations, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options)
 {
     public async Task<Outcome<SubscriptionWithSecret>> CreateAsync(CreateSubscription request, Caller caller)
     {
         var partnerId = request.PartnerId ?? caller.PartnerId;
         var errors = new Dictionary<string, string[]>();
         if (partnerId is null) errors["$.partnerId"] = ["partnerId is required."];
-        if (guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
+        var destination = destinations.Check(request.Url, request.Destination, required: true, errors);
         SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
+        if (destination is not null) DestinationRules.CheckHeaders(destination.Type, request.Headers, errors);
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
         if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
-        if (errors.Count > 0) return Failure.Validation(errors);
+        if (errors.Count > 0) return Invalid(errors);
         if (!caller.CanSee(partnerId!.Value) || !await db.Partners.AnyAsync(p => p.Id == partnerId && p.DeletedAt == null))
             return Failure.NotFound("The partner");
         if (await UnknownEventTypes(request.EventTypes!) is { Count: > 0 } unknown) return Failure.Validation(unknown);
@@ -35,7 +37,8 @@ public sealed class SubscriptionService(
         {
             Id = Guid.CreateVersion7(),
             PartnerId = partnerId.Value,
-            Url = request.Url!,
+            Url = destination!.Url,
+            Destination = destination.Destination,
             EventTypes = request.EventTypes!.Distinct().ToArray(),
             Description = request.Description,
             Headers = request.Headers ?? [],
@@ -53,22 +56,29 @@ public sealed class SubscriptionService(
     public async Task<Outcome<Subscription>> UpdateAsync(Guid id, UpdateSubscription request, Caller caller)
     {
         var errors = new Dictionary<string, string[]>();
-        if (request.Url is not null && guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
+        var destination = destinations.Check(request.Url, request.Destination, required: false, errors);
         if (request.EventTypes is not null) SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
         if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
         if (request.PausedDeliveries is not (null or "send" or "discard"))
             errors["$.pausedDeliveries"] = ["pausedDeliveries must be 'send' or 'discard'."];
-        if (errors.Count > 0) return Failure.Validation(errors);
+        if (errors.Count > 0) return Invalid(errors);
         if (request.EventTypes is not null && await UnknownEventTypes(request.EventTypes) is { Count: > 0 } unknown)
             return Failure.Validation(unknown);
 
         await using var transaction = await db.Database.BeginTransactionAsync();
         var subscription = await FindAsync(id, caller, tracked: true);
         if (subscription is null) return Failure.NotFound("The subscription");
+        var type = destination?.Type ?? (subscription.Destination is null ? DestinationRules.Http : BrokerSettings.Parse(subscription.Destination).Type);
+        DestinationRules.CheckHeaders(type, request.Headers ?? subscription.Headers, errors);
+        if (errors.Count > 0) return Invalid(errors);
         var now = time.GetUtcNow();
-        if (request.Url is not null) subscription.Url = request.Url;
+        if (destination is not null)
+        {
+            subscription.Url = destination.Url;
+            subscription.Destination = destination.Destination;
+        }
         if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
         if (request.Description is not null) subscription.Description = request.Description;
         if (request.Headers is not null) subscription.Headers = request.Headers;
@@ -119,6 +129,12 @@ public sealed class SubscriptionService(
     }
 
     public Task<Subscription?> FindAsync(Guid id, Caller caller, bool tracked = false) => Find(db, id, caller, tracked);
+
+    /// <summary>A wrong destination is 422 (invalid-destination); other mistakes are 400, with the destination's among them.</summary>
+    private static Failure Invalid(Dictionary<string, string[]> errors) =>
+        errors.Keys.All(k => k.StartsWith("$.destination", StringComparison.Ordinal))
+            ? Failure.Unprocessable("invalid-destination", "The destination is not valid.", "The destination cannot be used: see errors.", errors)
+            : Failure.Validation(errors);
 
     /// <summary>A live subscription the caller may see, or null.</summary>
     public static Task<Subscription?> Find(WebhooksDb db, Guid id, Caller caller, bool tracked)

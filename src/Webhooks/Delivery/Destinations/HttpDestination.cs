@@ -124,21 +124,11 @@ public sealed class HttpDestination : IDestination, IDisposable
         };
     }
 
-    private static async ValueTask<Stream> ConnectAsync(EndpointAddressGuard guard, DnsEndPoint endpoint, CancellationToken cancellationToken)
+    /// <summary>Connects to the first allowed address of the host (the SQS destination's HTTP client connects through this too).</summary>
+    internal static async ValueTask<Stream> ConnectAsync(EndpointAddressGuard guard, DnsEndPoint endpoint, CancellationToken cancellationToken)
     {
-        var host = endpoint.Host.Trim('[', ']');
-        IPAddress[] addresses;
-        if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
-        else
-        {
-            try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
-            catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
-        }
-        var allowed = addresses.Where(guard.IsAllowed).ToArray();
-        if (allowed.Length == 0)
-            throw new BlockedAddressException($"{host} resolves only to blocked addresses ({string.Join(", ", addresses.Take(5))}).");
         Exception? last = null;
-        foreach (var address in allowed)
+        foreach (var address in await AllowedAddressesAsync(guard, endpoint.Host, cancellationToken))
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
@@ -153,6 +143,23 @@ public sealed class HttpDestination : IDestination, IDisposable
             }
         }
         throw last!;
+    }
+
+    /// <summary>The addresses of <paramref name="host"/> that may be connected to; throws when it does not resolve or resolves only to blocked ones.</summary>
+    internal static async ValueTask<IPAddress[]> AllowedAddressesAsync(EndpointAddressGuard guard, string host, CancellationToken cancellationToken)
+    {
+        host = host.Trim('[', ']');
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
+        else
+        {
+            try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
+            catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
+        }
+        var allowed = addresses.Where(guard.IsAllowed).ToArray();
+        if (allowed.Length == 0)
+            throw new BlockedAddressException($"{host} resolves only to blocked addresses ({string.Join(", ", addresses.Take(5))}).");
+        return allowed;
     }
 
     public void Dispose() => _client.Dispose();

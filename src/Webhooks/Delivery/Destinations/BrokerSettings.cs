@@ -42,7 +42,7 @@ public abstract record BrokerSettings(string Credentials)
 public sealed record RabbitMqSettings(string Exchange, string RoutingKey, string Credentials) : BrokerSettings(Credentials)
 {
     public const string Kind = "rabbitmq";
-    public override string Type => Kind;
+    [JsonIgnore] public override string Type => Kind;
 
     /// <summary>What a confirmed attempt records as the broker's answer; made once per destination, not per message.</summary>
     [JsonIgnore]
@@ -56,7 +56,7 @@ public sealed record RabbitMqSettings(string Exchange, string RoutingKey, string
 public sealed record SqsSettings(string QueueUrl, string Region, string? ServiceUrl, string Credentials) : BrokerSettings(Credentials)
 {
     public const string Kind = "sqs";
-    public override string Type => Kind;
+    [JsonIgnore] public override string Type => Kind;
 }
 
 /// <summary>The SQS access key pair, as the credentials payload holds it.</summary>

@@ -62,22 +62,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
     public async Task StartAsync()
     {
         var start = new ProcessStartInfo(ServerScript) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        var environment = new Dictionary<string, string>
-        {
-            ["HOME"] = Path.Combine(_root, "home"),
-            ["RABBITMQ_NODENAME"] = $"wh{Port}@localhost",
-            ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-            ["RABBITMQ_NODE_PORT"] = Port.ToString(),
-            ["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(),
-            ["RABBITMQ_MNESIA_BASE"] = Path.Combine(_root, "mnesia"),
-            ["RABBITMQ_LOG_BASE"] = Path.Combine(_root, "log"),
-            ["RABBITMQ_CONFIG_FILE"] = Path.Combine(_root, "rabbitmq.conf"),
-            ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_root, "enabled_plugins"),
-            ["RABBITMQ_PID_FILE"] = Path.Combine(_root, "rabbitmq.pid"),
-            ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-            ["ERL_EPMD_PORT"] = _epmdPort.ToString(),
-        };
-        foreach (var (key, value) in environment) start.Environment[key] = value;
+        foreach (var (key, value) in Environment()) start.Environment[key] = value;
         _node = Process.Start(start)!;
         _node.OutputDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
         _node.ErrorDataReceived += (_, e) => { if (e.Data is not null) _output.Enqueue(e.Data); };
@@ -96,6 +81,25 @@ public sealed class RabbitMqNode : IAsyncLifetime
         }
         throw new TimeoutException($"RabbitMQ did not take connections within 90 seconds:\n{Output}");
     }
+
+    private string NodeName => $"wh{Port}@localhost";
+
+    /// <summary>The node's environment: everything under the temporary folder, on 127.0.0.1, with its own epmd.</summary>
+    private Dictionary<string, string> Environment() => new()
+    {
+        ["HOME"] = Path.Combine(_root, "home"),
+        ["RABBITMQ_NODENAME"] = NodeName,
+        ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
+        ["RABBITMQ_NODE_PORT"] = Port.ToString(),
+        ["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(),
+        ["RABBITMQ_MNESIA_BASE"] = Path.Combine(_root, "mnesia"),
+        ["RABBITMQ_LOG_BASE"] = Path.Combine(_root, "log"),
+        ["RABBITMQ_CONFIG_FILE"] = Path.Combine(_root, "rabbitmq.conf"),
+        ["RABBITMQ_ENABLED_PLUGINS_FILE"] = Path.Combine(_root, "enabled_plugins"),
+        ["RABBITMQ_PID_FILE"] = Path.Combine(_root, "rabbitmq.pid"),
+        ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
+        ["ERL_EPMD_PORT"] = _epmdPort.ToString(),
+    };
 
     /// <summary>kill -9 of the node: no shutdown runs; what it confirmed is on disk.</summary>
     public void Kill()
@@ -142,6 +146,44 @@ public sealed class RabbitMqNode : IAsyncLifetime
             await Task.Delay(100);
         }
         return messages;
+    }
+
+    /// <summary>Publishes persistent messages to the queue (through the default exchange), each confirmed by the broker.</summary>
+    public async Task PublishAsync(string queue, IEnumerable<(string? MessageId, byte[] Body)> messages, string? contentType = "application/json")
+    {
+        await using var connection = await ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        foreach (var chunk in messages.Chunk(200))
+            await Task.WhenAll(chunk.Select(async m =>
+            {
+                var properties = new BasicProperties { Persistent = true, MessageId = m.MessageId, ContentType = contentType };
+                await channel.BasicPublishAsync("", queue, mandatory: true, properties, m.Body);
+            }));
+    }
+
+    /// <summary>
+    /// Waits until the queue holds nothing: no message ready and none delivered but unacknowledged (asked of rabbitmqctl,
+    /// since AMQP tells only the ready ones).
+    /// </summary>
+    public async Task WaitUntilSettledAsync(string queue, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (await CountAsync(queue) > 0)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{queue} still has ready messages.");
+            await Task.Delay(100);
+        }
+        while (true)
+        {
+            var (code, output, error) = await ExternalProcess.RunAsync("/usr/lib/rabbitmq/bin/rabbitmqctl", _root, TimeSpan.FromSeconds(60), Environment(),
+                "-n", NodeName, "list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged");
+            Assert.True(code == 0, $"rabbitmqctl failed: {output}{error}");
+            var line = output.Split('\n').Select(l => l.Split('\t')).FirstOrDefault(f => f[0] == queue)
+                ?? throw new InvalidOperationException($"rabbitmqctl does not list {queue}: {output}");
+            if (line[1].Trim() == "0" && line[2].Trim() == "0") return;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{queue}: {line[1]} ready, {line[2]} unacknowledged.");
+            await Task.Delay(500);
+        }
     }
 
     public async Task<uint> CountAsync(string queue)

@@ -119,6 +119,21 @@ public sealed class DestinationApiTests(WebhooksApp app) : IClassFixture<Webhook
     }
 
     [Fact]
+    public async Task The_dashboard_counts_a_broker_confirm_without_a_status_code_as_a_success()
+    {
+        var partner = await _admin.CreatePartner();
+        var id = Guid.Parse((string)(await _admin.CreateSubscription(partner, "https://hooks.example.com/stats", "*"))["id"]!);
+        var events = await DeliveryData.InsertEvents(app.ConnectionString, id, 2, status: "succeeded");
+        await DeliveryData.Execute(app.ConnectionString, """
+            INSERT INTO attempts (delivery_id, number, at, status_code, duration_ms, error_kind, error)
+            SELECT d.id, 1, now(), NULL, 3, CASE WHEN d.event_id = $1 THEN NULL ELSE 'connect' END, CASE WHEN d.event_id = $1 THEN NULL ELSE 'refused' END
+            FROM deliveries d WHERE d.event_id = ANY($2)
+            """, events[0], events);
+        var stats = await _admin.GetAsync("/api/v1/stats").Expect(HttpStatusCode.OK);
+        Assert.Equal(0.5, (double)stats["successRate"]!);
+    }
+
+    [Fact]
     public async Task Patch_moves_a_subscription_between_destination_types_and_keeps_its_secret()
     {
         var partner = await _admin.CreatePartner();

@@ -160,6 +160,39 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
             "SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND status <> 'succeeded'", id));
     }
 
+    [Fact]
+    public async Task In_the_UI_an_admin_subscribes_an_exchange_test_sends_to_it_and_sees_the_broker_s_confirm()
+    {
+        var (exchange, queue) = await rabbit.DeclareAsync("ui");
+        var type = await _admin.CreateEventType();
+        var partner = await _admin.CreatePartner();
+        var browser = await Ui.Browser.SignedIn(app);
+        var form = await browser.Open($"/subscriptions/new?partnerId={partner}");
+        var created = await browser.Submit(form, "create-subscription", new()
+        {
+            ["Form.DestinationType"] = "rabbitmq", ["Form.Connection"] = rabbit.Uri, ["Form.Exchange"] = exchange, ["Form.RoutingKey"] = "ui",
+            ["Form.EventTypes"] = type,
+        });
+        Assert.StartsWith("whsec_", created.QuerySelector("#signing-secret")!.TextContent);
+        var id = (string)(await _admin.GetAsync($"/api/v1/subscriptions?partnerId={partner}").Expect(HttpStatusCode.OK))["data"]![0]!["id"]!;
+
+        var detail = await browser.Open($"/subscriptions/{id}");
+        Assert.Contains($"exchange '{exchange}'", detail.Body!.TextContent);
+        Assert.DoesNotContain("guest:guest", detail.Body.InnerHtml);
+        var sent = await browser.Submit(detail, "test-send");
+        Assert.Contains("confirmed by the broker", sent.QuerySelector("#test-result")!.TextContent);
+        Assert.Contains("succeeded", sent.QuerySelector("#test-result")!.TextContent);
+        Assert.Single(await rabbit.WaitForMessagesAsync(queue, 1));
+
+        // Saved with the credentials left blank, the destination stays as it was.
+        var edited = await browser.Submit(await browser.Open($"/subscriptions/{id}"), "edit-subscription", new() { ["Form.Description"] = "orders to the ui queue" });
+        Assert.Contains("Saved.", edited.Body!.TextContent);
+        var again = await browser.Submit(edited, "test-send");
+        Assert.Contains("confirmed by the broker", again.QuerySelector("#test-result")!.TextContent);
+        var deliveryPage = await browser.Open(again.QuerySelector("#test-attempt a[href^='/deliveries/']")!.GetAttribute("href")!);
+        Assert.Contains("confirmed by the broker", deliveryPage.QuerySelector("details.attempt summary")!.TextContent);
+    }
+
     private static int FreeClosedPort()
     {
         using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);

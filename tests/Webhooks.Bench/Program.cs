@@ -2,6 +2,7 @@ using Webhooks.Bench;
 
 // dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline]
 //     [--seconds N] [--warm-wal] [--statements] [--pg name=value ...]
+// dotnet run -c Release --project tests/Webhooks.Bench -- [brokers|rabbitmq-delivery|sqs-delivery|rabbitmq-source|sqs-source] [--events N]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
 BenchStack.WarmWal = args.Contains("--warm-wal");
@@ -10,6 +11,7 @@ for (var i = 0; i < args.Length - 1; i++)
 Console.WriteLine($"PostgreSQL: {(BenchStack.WarmWal ? "2 GB of WAL filled and recycled before measuring" : "a new cluster")}" +
                   string.Concat(BenchStack.PostgresSettings.Select(p => $", {p.Key} = {p.Value}")));
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
+var brokerEvents = args.SkipWhile(a => a != "--events").Skip(1).Select(int.Parse).FirstOrDefault(20_000);
 
 if (mode is "baseline")
 {
@@ -50,3 +52,7 @@ if (mode is "soak")
     Console.WriteLine($"Soak on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
     await DeliveryBench.SoakAsync(stack, perSecond: 500, TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600), TimeSpan.FromSeconds(30));
 }
+if (mode is "rabbitmq-delivery" or "brokers") await BrokerBench.RabbitMqDeliveryAsync(brokerEvents);
+if (mode is "sqs-delivery" or "brokers") await BrokerBench.SqsDeliveryAsync(brokerEvents);
+if (mode is "rabbitmq-source" or "brokers") await BrokerBench.RabbitMqSourceAsync(brokerEvents);
+if (mode is "sqs-source" or "brokers") await BrokerBench.SqsSourceAsync(brokerEvents);

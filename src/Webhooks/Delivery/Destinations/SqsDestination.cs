@@ -97,10 +97,14 @@ public static class SqsClients
     }
 }
 
-/// <summary>The SDK's HTTP connections, made through the address guard as the HTTP destination's are (checked after DNS); no redirects, no proxy.</summary>
+/// <summary>
+/// The SDK's HTTP connections, made through the address guard as the HTTP destination's are (checked after DNS); no redirects,
+/// no proxy. One pooled client for every SQS client of the destination: with its own caching off (so that it never hands this
+/// client to anyone else), the SDK asks the factory for a client on every request.
+/// </summary>
 internal sealed class GuardedHttpClientFactory(EndpointAddressGuard guard) : HttpClientFactory
 {
-    public override HttpClient CreateHttpClient(IClientConfig clientConfig) => new(new SocketsHttpHandler
+    private readonly Lazy<HttpClient> _client = new(() => new HttpClient(new SocketsHttpHandler
     {
         AllowAutoRedirect = false,
         UseProxy = false,
@@ -109,7 +113,9 @@ internal sealed class GuardedHttpClientFactory(EndpointAddressGuard guard) : Htt
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         ConnectTimeout = TimeSpan.FromSeconds(10),
         ConnectCallback = (context, cancellationToken) => HttpDestination.ConnectAsync(guard, context.DnsEndPoint, cancellationToken),
-    });
+    }) { Timeout = Timeout.InfiniteTimeSpan });
+
+    public override HttpClient CreateHttpClient(IClientConfig clientConfig) => _client.Value;
 
     public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
 

@@ -98,9 +98,10 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
         await rabbit.WaitForMessagesAsync(queue, 1);
 
         rabbit.Kill();
+        Guid eventId;
         try
         {
-            var eventId = (await DeliveryData.InsertEvents(app.ConnectionString, id, 1))[0];
+            eventId = (await DeliveryData.InsertEvents(app.ConnectionString, id, 1))[0];
             var dead = await _admin.WaitForDeliveries(id, 1, "dead", TimeSpan.FromSeconds(60));
             var detail = await _admin.GetAsync($"/api/v1/deliveries/{dead[0]!["id"]}").Expect(HttpStatusCode.OK);
             var attempts = detail["attempts"]!.AsArray();
@@ -116,8 +117,9 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
         var deadId = (string)(await _admin.WaitForDeliveries(id, 1, "dead"))[0]!["id"]!;
         await _admin.PostAsync($"/api/v1/deliveries/{deadId}/replay", null).Expect(HttpStatusCode.Accepted);
         await _admin.WaitForDeliveries(id, 2, "succeeded", TimeSpan.FromSeconds(60));
+        // The message taken before the kill may be there again (a broker killed can forget an acknowledgement): at least once.
         var messages = await rabbit.WaitForMessagesAsync(queue, 1);
-        Assert.Single(messages);
+        Assert.Contains(eventId.ToString(), messages.Select(m => m.BasicProperties.MessageId));
     }
 
     [Fact]

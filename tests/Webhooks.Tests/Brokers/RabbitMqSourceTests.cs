@@ -36,7 +36,7 @@ public sealed class RabbitMqSourceTests(RabbitMqNode rabbit) : IClassFixture<Rab
     public async Task Messages_become_events_once_per_message_id_and_leave_the_queue_only_once_committed()
     {
         var (_, queue) = await rabbit.DeclareAsync();
-        await using var app = await StartAppAsync((queue, null));
+        var app = await StartAppAsync((queue, null));
         var admin = app.Client();
         var type = await admin.CreateEventType();
         var partner = await admin.CreatePartner();
@@ -55,6 +55,9 @@ public sealed class RabbitMqSourceTests(RabbitMqNode rabbit) : IClassFixture<Rab
         Assert.Equal(40L, await DeliveryData.Scalar<long>(app.ConnectionString,
             "SELECT count(DISTINCT payload::jsonb ->> 'orderId') FROM events WHERE type = $1", type));
         Assert.Contains(app.Logs.Entries, e => e.Contains($"consumes queue {queue}"));
+
+        await app.DisposeAsync();
+        Assert.Contains(app.Logs.Entries, e => e.Contains($"RabbitMQ source {queue} stopped"));
     }
 
     [Fact]

@@ -130,6 +130,7 @@ internal sealed class RabbitMqPublisher(Uri uri, EndpointAddressGuard guard, Tim
             connection = await ConnectionAsync(cancellationToken);
             if (_channels.TryGetValue(exchange, out channel) && channel.IsOpen) return channel;
             // An exchange that does not exist closes its channel: the others, on channels of their own, go on.
+            channel?.Dispose();
             channel = await connection.CreateChannelAsync(
                 new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
             return _channels[exchange] = channel;

@@ -2,6 +2,7 @@ using Webhooks.Bench;
 
 // dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue]
 //     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...]
+// dotnet run -c Release --project tests/Webhooks.Bench -- [brokers|rabbitmq-delivery|sqs-delivery|rabbitmq-source|sqs-source] [--events N]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
 BenchStack.WarmWal = args.Contains("--warm-wal");
@@ -58,3 +59,7 @@ if (mode is "compare-queue")
     Console.WriteLine($"Queue comparison on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
     await QueueComparison.RunAsync(stack, events);
 }
+if (mode is "rabbitmq-delivery" or "brokers") await BrokerBench.RabbitMqDeliveryAsync(events);
+if (mode is "sqs-delivery" or "brokers") await BrokerBench.SqsDeliveryAsync(events);
+if (mode is "rabbitmq-source" or "brokers") await BrokerBench.RabbitMqSourceAsync(events);
+if (mode is "sqs-source" or "brokers") await BrokerBench.SqsSourceAsync(events);

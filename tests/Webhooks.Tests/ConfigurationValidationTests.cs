@@ -52,6 +52,10 @@ public sealed class ConfigurationValidationTests(ITestOutputHelper output)
     [InlineData("Webhooks:Limits:SchemaBytes", "100")]
     [InlineData("Webhooks:Limits:TestSendsPerMinute", "0")]
     [InlineData("Webhooks:Limits:FailedKeyAttemptsPerMinute", "-5")]
+    [InlineData("Webhooks:Sources:RabbitMq:orders:Connection", "http://broker.example.com")]
+    [InlineData("Webhooks:Sources:RabbitMq:orders:Prefetch", "0")]
+    [InlineData("Webhooks:Sources:Sqs:events:QueueUrl", "not a url")]
+    [InlineData("Webhooks:Sources:Sqs:events:WaitTimeSeconds", "60")]
     public async Task A_bad_value_stops_the_app_at_start_with_a_message_naming_its_key(string key, string value)
     {
         await using var app = new ConfiguredApp(new Dictionary<string, string?> { [key] = value });

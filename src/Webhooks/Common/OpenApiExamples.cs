@@ -12,7 +12,8 @@ public static class OpenApiExamples
          "url": "https://hooks.acme.example/webhooks", "eventTypes": ["order.*"], "description": "Acme's order feed",
          "headers": {}, "rateLimitPerSecond": null, "enabled": true, "disabledReason": null, "disabledAt": null,
          "failingSince": null, "failureStreak": 0, "lastSuccessAt": null, "lastFailureAt": null,
-         "createdAt": "2026-11-22T08:30:00Z", "updatedAt": "2026-11-22T08:30:00Z"%SECRET%}
+         "createdAt": "2026-11-22T08:30:00Z", "updatedAt": "2026-11-22T08:30:00Z",
+         "destination": {"type": "http", "url": "https://hooks.acme.example/webhooks"}%SECRET%}
         """;
 
     private const string Delivery = """

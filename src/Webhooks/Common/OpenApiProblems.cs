@@ -34,6 +34,7 @@ public static class OpenApiProblems
         new("invalid-schema", 422, "The schema is not valid.", HasErrors: true),
         new("invalid-example", 422, "The example does not match the schema.", HasErrors: true),
         new("no-example", 422, "There is no example to send."),
+        new("invalid-destination", 422, "The destination is not valid.", HasErrors: true),
         new("database-unavailable", 503, "The service cannot reach its database."),
     }.ToDictionary(p => p.Code);
 

@@ -41,6 +41,7 @@ public sealed class WebhooksDb(DbContextOptions<WebhooksDb> options) : DbContext
                 (a, b) => a!.Count == b!.Count && !a.Except(b).Any(),
                 v => v.Aggregate(0, (h, kv) => HashCode.Combine(h, kv.Key, kv.Value)),
                 v => new Dictionary<string, string>(v)));
+        model.Entity<Subscription>().Property(s => s.Destination).HasColumnType("jsonb");
         model.Entity<Subscription>().HasMany(s => s.Secrets).WithOne().HasForeignKey(s => s.SubscriptionId);
         model.Entity<Event>().Property(e => e.Payload).HasColumnType("json");
         model.Entity<Event>().Property(e => e.CloudEvent).HasColumnType("json");

@@ -1,3 +1,5 @@
+using Webhooks.Delivery.Destinations;
+
 namespace Webhooks.Delivery;
 
 /// <summary>A delivery this worker holds under <see cref="LeaseToken"/>, with what it needs to send it.</summary>
@@ -21,8 +23,14 @@ public sealed record ClaimedDelivery(
     /// <summary>The endpoint passed the ownership handshake: each delivery names this service's origin, as it was named there.</summary>
     public bool SendsOrigin { get; init; }
 
-    /// <summary>The destination host: every endpoint on it shares its in-flight cap.</summary>
+    /// <summary>The destination host: every endpoint on it shares its in-flight cap (a broker's host: its URL is the broker's address).</summary>
     public string Host => field ??= Uri.TryCreate(Url, UriKind.Absolute, out var uri) ? uri.IdnHost : Url;
+
+    /// <summary>The subscription's broker destination as stored, or null for HTTP to <see cref="Url"/>.</summary>
+    public string? Destination { get; init; }
+
+    /// <summary>The broker destination, parsed (once per distinct stored text), or null for HTTP.</summary>
+    public BrokerSettings? Broker => Destination is null ? null : field ??= BrokerSettings.Parse(Destination);
 }
 
 /// <summary>What one attempt did, as the attempts table records it.</summary>
@@ -42,6 +50,18 @@ public static class ErrorKinds
     public const string Tls = "tls";
     public const string HttpStatus = "http_status";
     public const string Blocked = "blocked";
+    /// <summary>A broker refused the credentials, or the user may not use the exchange or queue.</summary>
+    public const string Auth = "auth";
+    /// <summary>The exchange or queue does not exist.</summary>
+    public const string NotFound = "not_found";
+    /// <summary>RabbitMQ took the message but no queue was bound to receive it (it came back as mandatory).</summary>
+    public const string Unroutable = "unroutable";
+    /// <summary>The broker refused this message (a negative confirm, an invalid or too large message).</summary>
+    public const string Rejected = "rejected";
+    /// <summary>The broker asks to slow down (SQS throttling, a RabbitMQ resource alarm blocking publishers).</summary>
+    public const string Throttled = "throttled";
+    /// <summary>Any other error the broker gave.</summary>
+    public const string Broker = "broker";
 }
 
 /// <summary>How a held delivery is given back to the queue.</summary>

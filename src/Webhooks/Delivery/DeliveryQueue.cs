@@ -34,10 +34,11 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                 least(s.rate_limit_per_second, CASE WHEN s.allowed_rate_per_minute IS NOT NULL THEN greatest(1, s.allowed_rate_per_minute / 60) END)
                     AS rate_limit_per_second,
                 e.trace_parent,
-                -- Nothing more for standard-webhooks deliveries: two NULLs.
+                -- Nothing more for standard-webhooks deliveries over HTTP: three NULLs.
                 nullif(s.format, 'standard-webhooks') AS format,
                 CASE WHEN s.format <> 'standard-webhooks' THEN e.cloud_event::text END AS cloud_event,
-                s.verify_ownership AND s.verified_at IS NOT NULL AS sends_origin
+                s.verify_ownership AND s.verified_at IS NOT NULL AS sends_origin,
+                s.destination::text AS destination
         )
         SELECT c.*,
             CASE WHEN row_number() OVER (PARTITION BY c.subscription_id ORDER BY c.id) = 1 THEN
@@ -63,7 +64,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         // Rows come grouped by subscription, in id order within it; the first row of each carries its secrets.
         while (await reader.ReadAsync(cancellationToken))
         {
-            if (!reader.IsDBNull(17)) secrets = reader.GetFieldValue<string[]>(17);
+            if (!reader.IsDBNull(18)) secrets = reader.GetFieldValue<string[]>(18);
             claimed.Add(new ClaimedDelivery(
                 reader.GetGuid(0), reader.GetGuid(1), reader.GetGuid(2), token, reader.GetInt32(3), reader.GetInt32(4),
                 reader.GetString(5), reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
@@ -74,6 +75,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                 Format = reader.IsDBNull(14) ? null : reader.GetString(14),
                 CloudEventAttributes = reader.IsDBNull(15) ? null : reader.GetString(15),
                 SendsOrigin = reader.GetBoolean(16),
+                Destination = reader.IsDBNull(17) ? null : reader.GetString(17),
             });
         }
         return claimed;

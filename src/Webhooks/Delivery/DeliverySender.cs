@@ -21,6 +21,7 @@ public sealed class DeliverySender
     private readonly ResiliencePipelineRegistry<Guid> _pipelines = new();
     private readonly ConcurrentDictionary<Guid, byte> _openCircuits = new();
     private readonly Dictionary<string, IDestination> _destinations;
+    private readonly IDestination _http;
     private readonly IOptionsMonitor<DeliveryOptions> _options;
     private readonly TimeProvider _time;
     private readonly WebhooksMetrics _metrics;
@@ -31,6 +32,7 @@ public sealed class DeliverySender
     {
         _cloudEvents = cloudEvents.Value;
         _destinations = destinations.ToDictionary(d => d.Type);
+        _http = _destinations["http"];
         _options = options;
         _time = time;
         _metrics = metrics;
@@ -46,7 +48,7 @@ public sealed class DeliverySender
         var pipeline = throughBreaker
             ? _pipelines.GetOrAddPipeline<SendOutcome>(delivery.SubscriptionId, ConfigurePipeline)
             : _pipelines.GetOrAddPipeline<SendOutcome>(Guid.Empty, (builder, _) => builder.AddTimeout(_options.CurrentValue.Timeout));
-        var destination = _destinations["http"];
+        var destination = delivery.Broker is { } broker ? _destinations[broker.Type] : _http;
         var at = _time.GetUtcNow();
         var message = WebhookMessage.Build(delivery, at.ToUnixTimeSeconds(), secrets, _cloudEvents);
         using var activity = WebhooksMetrics.Tracing.StartActivity("webhook attempt", ActivityKind.Client, delivery.TraceParent);
@@ -92,7 +94,8 @@ public sealed class DeliverySender
             .AddTimeout(_options.CurrentValue.Timeout);
     }
 
-    /// <summary>Failures that say the endpoint is unwell (not a 4xx about this request, not our own address block).</summary>
+    /// <summary>Failures that say the endpoint is unwell (not a 4xx about this request, not our own address block, not a broker's refusal of it).</summary>
     private static bool IsEndpointFailure(SendOutcome r) =>
-        r.StatusCode is >= 500 or 429 || r.ErrorKind is ErrorKinds.Connect or ErrorKinds.Dns or ErrorKinds.Tls or ErrorKinds.Timeout;
+        r.StatusCode is >= 500 or 429
+        || r.ErrorKind is ErrorKinds.Connect or ErrorKinds.Dns or ErrorKinds.Tls or ErrorKinds.Timeout or ErrorKinds.Throttled or ErrorKinds.Broker;
 }

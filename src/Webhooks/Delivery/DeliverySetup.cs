@@ -20,6 +20,8 @@ public static class DeliverySetup
         builder.Services.AddSingleton<DeliveryQueue>();
         builder.Services.AddSingleton<HttpDestination>();
         builder.Services.AddSingleton<IDestination>(sp => sp.GetRequiredService<HttpDestination>());
+        builder.Services.AddSingleton<IDestination, RabbitMqDestination>();
+        builder.Services.AddSingleton<IDestination, SqsDestination>();
         builder.Services.AddSingleton<DeliverySender>();
         builder.Services.AddSingleton<RetryPolicy>();
         builder.Services.AddSingleton<EndpointGates>();

@@ -5,7 +5,7 @@ namespace Webhooks.Delivery;
 /// attempts may be in flight. The in-flight limit adapts as TCP's window does: while answers come back about
 /// as fast as the endpoint's best, it doubles each round (a round: as many answers as the limit) up to a
 /// threshold and grows by one after it; answers slowing down stop the growth; timeouts and refused
-/// connections halve it; 429/502/503/504 drop it to one, with a pause that doubles while they last, and it
+/// connections halve it; 429/502/503/504 (and a throttling broker) drop it to one, with a pause that doubles while they last, and it
 /// climbs back to half its old value by doubling. An endpoint may hold about a second's worth of its sending, so a fast endpoint
 /// can use the whole worker while a slow one holds only twice its in-flight limit.
 /// </summary>
@@ -119,7 +119,7 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
         lock (_lock)
         {
             _averageMs = 0.8 * _averageMs + 0.2 * attempt.DurationMs;
-            if (attempt.StatusCode is 429 or 502 or 503 or 504)
+            if (attempt.StatusCode is 429 or 502 or 503 or 504 || attempt.ErrorKind is ErrorKinds.Throttled)
             {
                 _throttleLevel = Math.Min(_throttleLevel + 1, 7);
                 var pause = TimeSpan.FromSeconds(Math.Pow(2, _throttleLevel - 1));
@@ -132,7 +132,7 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
                 Shrink(limit: Math.Max(1, _limit / 2), threshold: Math.Max(1, _limit / 2));
             else
             {
-                if (attempt.StatusCode is not null) _throttleLevel = 0;
+                if (attempt.StatusCode is not null || attempt.Succeeded) _throttleLevel = 0;
                 _roundCount++;
                 _roundMs += attempt.DurationMs;
                 if (_roundCount >= (int)_limit) EndRound();

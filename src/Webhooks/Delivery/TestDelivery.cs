@@ -111,6 +111,7 @@ public sealed class TestDelivery(
         {
             Format = subscription.Format == Formats.DeliveryFormats.StandardWebhooks ? null : subscription.Format,
             SendsOrigin = subscription.VerifyOwnership && subscription.VerifiedAt is not null,
+            Destination = subscription.Destination,
         };
     }
 }

@@ -2,7 +2,10 @@ using Npgsql;
 
 namespace Webhooks.Stats;
 
-/// <summary>Reads the dashboard's numbers straight from the tables; every figure covers the last 24 hours unless it says otherwise.</summary>
+/// <summary>
+/// Reads the dashboard's numbers straight from the tables; every figure covers the last 24 hours unless it says otherwise.
+/// An attempt succeeded when it has no error kind: an HTTP 2xx, or a broker's confirm (which has no status code).
+/// </summary>
 public sealed class StatsService(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private const int TopEndpoints = 5;
@@ -27,8 +30,8 @@ public sealed class StatsService(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var command = new NpgsqlCommand("""
             SELECT (SELECT count(*) FROM events WHERE created_at >= $1 - interval '1 hour'),
-                   count(*) FILTER (WHERE status_code BETWEEN 200 AND 299),
-                   count(*) FILTER (WHERE status_code IS NULL OR status_code NOT BETWEEN 200 AND 299)
+                   count(*) FILTER (WHERE error_kind IS NULL),
+                   count(*) FILTER (WHERE error_kind IS NOT NULL)
             FROM attempts WHERE at >= $1 - interval '24 hours'
             """, connection);
         command.Parameters.Add(new() { Value = now });
@@ -87,8 +90,8 @@ public sealed class StatsService(NpgsqlDataSource dataSource, TimeProvider time)
                 WHERE created_at >= date_trunc('hour', $1::timestamptz) - interval '23 hours' GROUP BY 1
             ), a AS (
                 SELECT date_trunc('hour', at) AS hour,
-                       count(*) FILTER (WHERE status_code BETWEEN 200 AND 299) AS ok,
-                       count(*) FILTER (WHERE status_code IS NULL OR status_code NOT BETWEEN 200 AND 299) AS failed
+                       count(*) FILTER (WHERE error_kind IS NULL) AS ok,
+                       count(*) FILTER (WHERE error_kind IS NOT NULL) AS failed
                 FROM attempts WHERE at >= date_trunc('hour', $1::timestamptz) - interval '23 hours' GROUP BY 1
             )
             SELECT h.hour, coalesce(e.n, 0), coalesce(a.ok, 0), coalesce(a.failed, 0)

@@ -40,28 +40,37 @@ public sealed class EndpointAddressGuard(IOptionsMonitor<DeliveryOptions> option
         IPNetwork.Parse("ff00::/8"),
     ];
 
-    /// <summary>The reason the URL cannot be a webhook endpoint, or null when it can.</summary>
-    public string? CheckUrl(string? url)
+    /// <summary>The reason the URL cannot be a webhook endpoint (or, named <paramref name="field"/>, an SQS queue or service URL), or null when it can.</summary>
+    public string? CheckUrl(string? url, string field = "url")
     {
         if (string.IsNullOrWhiteSpace(url) || url.Length > 2048 || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
-            return "url must be an absolute URL of at most 2048 characters.";
+            return $"{field} must be an absolute URL of at most 2048 characters.";
         var allowHttp = options.CurrentValue.AllowHttp;
         if (uri.Scheme != Uri.UriSchemeHttps && !(allowHttp && uri.Scheme == Uri.UriSchemeHttp))
-            return allowHttp ? "url must use https:// or http://." : "url must use https://.";
+            return allowHttp ? $"{field} must use https:// or http://." : $"{field} must use https://.";
         if (!string.IsNullOrEmpty(uri.UserInfo))
-            return "url must not contain a user name or password; use custom headers for credentials.";
+            return $"{field} must not contain a user name or password; use custom headers for credentials.";
         if (!string.IsNullOrEmpty(uri.Fragment))
-            return "url must not contain a fragment.";
+            return $"{field} must not contain a fragment.";
+        return CheckHost(uri, field);
+    }
+
+    /// <summary>
+    /// The reason the URL's host and port may not be connected to (a port not allowed, this machine, a literal blocked
+    /// address), or null; broker addresses are checked with it too.
+    /// </summary>
+    public string? CheckHost(Uri uri, string field)
+    {
         if (!IsAllowedPort(uri.Port))
             return options.CurrentValue.AllowedPorts.Length == 0
-                ? "url must have a port from 1 to 65535."
-                : $"url must use one of the ports {string.Join(", ", options.CurrentValue.AllowedPorts)}.";
+                ? $"{field} must have a port from 1 to 65535."
+                : $"{field} must use one of the ports {string.Join(", ", options.CurrentValue.AllowedPorts)}.";
         // "localhost." is "localhost": a name with its root dot is the same name.
         var host = uri.IdnHost.TrimEnd('.');
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
-            return IsAllowed(IPAddress.Loopback) ? null : "url must not point to this machine.";
+            return IsAllowed(IPAddress.Loopback) ? null : $"{field} must not point to this machine.";
         if (IPAddress.TryParse(host.Trim('[', ']'), out var address) && !IsAllowed(address))
-            return $"url points to {address}, a loopback, private, link-local, multicast, reserved or metadata address.";
+            return $"{field} points to {address}, a loopback, private, link-local, multicast, reserved or metadata address.";
         return null;
     }
 

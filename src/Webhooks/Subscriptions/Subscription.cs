@@ -4,6 +4,7 @@ public sealed class Subscription
 {
     public Guid Id { get; set; }
     public Guid PartnerId { get; set; }
+    /// <summary>The HTTP endpoint; for a broker destination, the broker's address without credentials.</summary>
     public required string Url { get; set; }
     public required string[] EventTypes { get; set; }
     public string? Description { get; set; }
@@ -30,6 +31,8 @@ public sealed class Subscription
     /// <summary>The WebHook-Allowed-Rate the endpoint granted, in requests per minute; null for none or '*'.</summary>
     public int? AllowedRatePerMinute { get; set; }
     public List<SubscriptionSecret> Secrets { get; set; } = [];
+    /// <summary>Null for HTTP; otherwise the broker destination's stored JSON (see <see cref="Delivery.Destinations.BrokerSettings"/>).</summary>
+    public string? Destination { get; set; }
 }
 
 public sealed class SubscriptionSecret

@@ -9,13 +9,20 @@ namespace Webhooks.Subscriptions;
 /// </summary>
 public sealed record CreateSubscription(
     Guid? PartnerId, string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond,
-    string? Format = null, bool? VerifyOwnership = null);
+    string? Format = null, bool? VerifyOwnership = null)
+{
+    /// <summary>Where to deliver, instead of <c>url</c>: an HTTP endpoint, a RabbitMQ exchange or an SQS queue.</summary>
+    public DestinationRequest? Destination { get; init; }
+}
 
 /// <summary>PATCH body: only the members present change. <c>PausedDeliveries</c> says what enabling does with deliveries kept while disabled.</summary>
 public sealed record UpdateSubscription(
     string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond,
     bool? Enabled, string? PausedDeliveries, string? Format = null, bool? VerifyOwnership = null)
 {
+    /// <summary>A new destination, whole (credentials included); <c>url</c> alone makes it an HTTP endpoint.</summary>
+    public DestinationRequest? Destination { get; init; }
+
     /// <summary>Takes the rate limit away (the UI's edit form with a blank rate limit); not part of the API's body.</summary>
     [JsonIgnore] public bool RemoveRateLimit { get; init; }
 }
@@ -41,12 +48,16 @@ public sealed record SubscriptionResponse(
     /// <summary>The ownership handshake's state; null when the subscription does not need it.</summary>
     public OwnershipVerificationState? Verification { get; init; }
 
+    /// <summary>Where it delivers; credentials are never shown.</summary>
+    public required DestinationResponse Destination { get; init; }
+
     /// <summary>Custom header values are write-only, like the secret: they often carry credentials.</summary>
     public static SubscriptionResponse From(Subscription s, string? secret = null) => new(
         s.Id, s.PartnerId, s.Url, s.EventTypes, s.Description, SubscriptionHeaders.Masked(s.Headers), s.RateLimitPerSecond, s.Enabled, s.DisabledReason,
         s.DisabledAt, s.FailingSince, s.FailureStreak, s.LastSuccessAt, s.LastFailureAt, s.CreatedAt, s.UpdatedAt)
     {
         Secret = secret,
+        Destination = DestinationResponse.From(s.Url, s.Destination),
         Format = s.Format,
         VerifyOwnership = s.VerifyOwnership,
         Verification = SubscriptionState.Verification(s) is { } state

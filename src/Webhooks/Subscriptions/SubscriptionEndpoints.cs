@@ -11,10 +11,10 @@ public static class SubscriptionEndpoints
     public static RouteGroupBuilder MapSubscriptionEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/v1/subscriptions").WithTags("Subscriptions").RequireAuthorization(AuthSetup.PartnerPolicy);
-        group.MapPost("/", Create).WithName("createSubscription").WithSummary("Subscribe an endpoint to event types").ProducesProblems("validation", "not-found");
+        group.MapPost("/", Create).WithName("createSubscription").WithSummary("Subscribe an endpoint to event types").ProducesProblems("validation", "invalid-destination", "not-found");
         group.MapGet("/", List).WithName("listSubscriptions").WithSummary("List subscriptions with their health");
         group.MapGet("/{id:guid}", Get).WithName("getSubscription").WithSummary("Get a subscription").ProducesProblems("not-found");
-        group.MapPatch("/{id:guid}", Update).WithName("updateSubscription").WithSummary("Change, disable or enable a subscription").ProducesProblems("validation", "not-found");
+        group.MapPatch("/{id:guid}", Update).WithName("updateSubscription").WithSummary("Change, disable or enable a subscription").ProducesProblems("validation", "invalid-destination", "not-found");
         group.MapDelete("/{id:guid}", Delete).WithName("deleteSubscription").WithSummary("Delete a subscription and discard its unsent deliveries").ProducesProblems("not-found");
         group.MapPost("/{id:guid}/verify", Verify).WithName("verifySubscriptionOwnership")
             .WithSummary("Run the endpoint ownership handshake again; on success its paused deliveries go out").ProducesProblems("not-found", "conflict");

@@ -4,6 +4,7 @@ using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
+using Webhooks.Delivery.Destinations;
 using Webhooks.Delivery.Formats;
 using Webhooks.Security;
 
@@ -14,7 +15,7 @@ public sealed record SubscriptionWithSecret(Subscription Subscription, string Se
 
 /// <summary>Creates, changes and removes subscriptions for a caller, who sees only what it may; the API and the UI both use it.</summary>
 public sealed class SubscriptionService(
-    WebhooksDb db, EndpointAddressGuard guard, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options,
+    WebhooksDb db, DestinationRules destinations, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options,
     IOptions<LimitsOptions> limits, OwnershipVerification ownership)
 {
     public async Task<Outcome<SubscriptionWithSecret>> CreateAsync(CreateSubscription request, Caller caller)
@@ -22,14 +23,17 @@ public sealed class SubscriptionService(
         var partnerId = request.PartnerId ?? caller.PartnerId;
         var errors = new Dictionary<string, string[]>();
         if (partnerId is null) errors["$.partnerId"] = ["partnerId is required."];
-        if (guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
+        var destination = destinations.Check(request.Url, request.Destination, required: true, errors);
         SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
+        if (destination is not null) DestinationRules.CheckHeaders(destination.Type, request.Headers, errors);
+        if (destination is not null && destination.Type != DestinationRules.Http && request.VerifyOwnership == true)
+            errors["$.verifyOwnership"] = ["Only HTTP endpoints can take the ownership handshake; a broker destination cannot."];
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
         SubscriptionRules.CheckFormat(request.Format, errors);
         CheckVerifyOwnership(request.VerifyOwnership, caller, errors);
         if (request.Description?.Length > 1000) errors["$.description"] = ["description must be at most 1000 characters."];
-        if (errors.Count > 0) return Failure.Validation(errors);
+        if (errors.Count > 0) return Invalid(errors);
         if (!caller.CanSee(partnerId!.Value) || !await db.Partners.AnyAsync(p => p.Id == partnerId && p.DeletedAt == null))
             return Failure.NotFound("The partner");
         if (await UnknownEventTypes(request.EventTypes!) is { Count: > 0 } unknown) return Failure.Validation(unknown);
@@ -48,13 +52,15 @@ public sealed class SubscriptionService(
         {
             Id = Guid.CreateVersion7(),
             PartnerId = partnerId.Value,
-            Url = request.Url!,
+            Url = destination!.Url,
+            Destination = destination.Destination,
             EventTypes = request.EventTypes!.Distinct().ToArray(),
             Description = request.Description,
             Headers = request.Headers ?? [],
             RateLimitPerSecond = request.RateLimitPerSecond,
             Format = request.Format ?? DeliveryFormats.StandardWebhooks,
-            VerifyOwnership = request.VerifyOwnership ?? options.Value.RequireOwnershipVerification,
+            // The handshake is HTTP's; a broker destination has no endpoint to answer it.
+            VerifyOwnership = destination.Type == DestinationRules.Http && (request.VerifyOwnership ?? options.Value.RequireOwnershipVerification),
             CreatedAt = now,
             UpdatedAt = now,
             Secrets = [new() { ProtectedSecret = secrets.Protect(secret), CreatedAt = now }],
@@ -70,7 +76,7 @@ public sealed class SubscriptionService(
     public async Task<Outcome<Subscription>> UpdateAsync(Guid id, UpdateSubscription request, Caller caller)
     {
         var errors = new Dictionary<string, string[]>();
-        if (request.Url is not null && guard.CheckUrl(request.Url) is { } urlError) errors["$.url"] = [urlError];
+        var destination = destinations.Check(request.Url, request.Destination, required: false, errors);
         if (request.EventTypes is not null) SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
@@ -79,7 +85,7 @@ public sealed class SubscriptionService(
             errors["$.pausedDeliveries"] = ["pausedDeliveries must be 'send' or 'discard'."];
         SubscriptionRules.CheckFormat(request.Format, errors);
         CheckVerifyOwnership(request.VerifyOwnership, caller, errors);
-        if (errors.Count > 0) return Failure.Validation(errors);
+        if (errors.Count > 0) return Invalid(errors);
         if (request.EventTypes is not null && await UnknownEventTypes(request.EventTypes) is { Count: > 0 } unknown)
             return Failure.Validation(unknown);
 
@@ -87,15 +93,23 @@ public sealed class SubscriptionService(
         var subscription = await FindAsync(id, caller, tracked: true);
         if (subscription is null) return Failure.NotFound("The subscription");
         var headers = request.Headers is null ? null : SubscriptionHeaders.Merge(request.Headers, subscription.Headers, errors);
-        if (errors.Count > 0) return Failure.Validation(errors);
+        var type = destination?.Type ?? (subscription.Destination is null ? DestinationRules.Http : BrokerSettings.Parse(subscription.Destination).Type);
+        DestinationRules.CheckHeaders(type, headers ?? subscription.Headers, errors);
+        if (type != DestinationRules.Http && (request.VerifyOwnership ?? subscription.VerifyOwnership))
+            errors["$.verifyOwnership"] = ["Only HTTP endpoints can take the ownership handshake; set verifyOwnership to false for a broker destination."];
+        if (errors.Count > 0) return Invalid(errors);
         var now = time.GetUtcNow();
         // A new endpoint, or a handshake newly required, must consent before deliveries go to it.
         var verify = (request.VerifyOwnership == true && !subscription.VerifyOwnership)
-            || (request.Url is not null && request.Url != subscription.Url && (request.VerifyOwnership ?? subscription.VerifyOwnership));
+            || (destination is not null && destination.Url != subscription.Url && (request.VerifyOwnership ?? subscription.VerifyOwnership));
         if (request.VerifyOwnership is { } verifyOwnership) subscription.VerifyOwnership = verifyOwnership;
         if (verify) ResetVerification(subscription);
         if (request.Format is not null) subscription.Format = request.Format;
-        if (request.Url is not null) subscription.Url = request.Url;
+        if (destination is not null)
+        {
+            subscription.Url = destination.Url;
+            subscription.Destination = destination.Destination;
+        }
         if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
         if (request.Description is not null) subscription.Description = request.Description;
         if (headers is not null) subscription.Headers = headers;
@@ -179,6 +193,12 @@ public sealed class SubscriptionService(
     }
 
     public Task<Subscription?> FindAsync(Guid id, Caller caller, bool tracked = false) => Find(db, id, caller, tracked);
+
+    /// <summary>A wrong destination is 422 (invalid-destination); other mistakes are 400, with the destination's among them.</summary>
+    private static Failure Invalid(Dictionary<string, string[]> errors) =>
+        errors.Keys.All(k => k.StartsWith("$.destination", StringComparison.Ordinal))
+            ? Failure.Unprocessable("invalid-destination", "The destination is not valid.", "The destination cannot be used: see errors.", errors)
+            : Failure.Validation(errors);
 
     /// <summary>A live subscription the caller may see, or null.</summary>
     public static Task<Subscription?> Find(WebhooksDb db, Guid id, Caller caller, bool tracked)

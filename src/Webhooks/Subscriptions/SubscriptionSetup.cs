@@ -6,6 +6,8 @@ public static class SubscriptionSetup
     {
         builder.Services.AddSingleton<EndpointAddressGuard>();
         builder.Services.AddSingleton<SigningSecrets>();
+        builder.Services.AddSingleton<DestinationCredentials>();
+        builder.Services.AddSingleton<DestinationRules>();
         builder.Services.AddScoped<SubscriptionService>();
         builder.Services.AddSingleton<OwnershipHandshake>();
         builder.Services.AddScoped<OwnershipVerification>();

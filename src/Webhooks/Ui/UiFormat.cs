@@ -7,6 +7,10 @@ public static class UiFormat
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>What an attempt got back, in a word: the HTTP status, the error kind, or a broker's confirm (a success without a status).</summary>
+    public static string AttemptAnswer(int? statusCode, string? errorKind) =>
+        statusCode is { } code ? $"HTTP {code}" : errorKind ?? "confirmed by the broker";
+
     public static string PrettyJson(string? json)
     {
         if (string.IsNullOrWhiteSpace(json)) return "";

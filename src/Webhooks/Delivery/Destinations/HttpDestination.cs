@@ -142,22 +142,11 @@ public sealed class HttpDestination : IDestination, IDisposable
         };
     }
 
-    private static async ValueTask<Stream> ConnectAsync(EndpointAddressGuard guard, DnsEndPoint endpoint, CancellationToken cancellationToken)
+    /// <summary>Connects to the first allowed address of the host (the SQS destination's HTTP client connects through this too).</summary>
+    internal static async ValueTask<Stream> ConnectAsync(EndpointAddressGuard guard, DnsEndPoint endpoint, CancellationToken cancellationToken)
     {
-        var host = endpoint.Host.Trim('[', ']');
-        IPAddress[] addresses;
-        if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
-        else
-        {
-            try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
-            catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
-        }
-        var allowed = guard.IsAllowedPort(endpoint.Port) ? addresses.Where(guard.IsAllowed).ToArray() : [];
-        // The addresses themselves stay unsaid: a partner must not learn what names resolve to inside the network.
-        if (allowed.Length == 0)
-            throw new BlockedAddressException($"{host}:{endpoint.Port} is not an address webhooks may be sent to (loopback, private, reserved or metadata, or a port not allowed).");
         Exception? last = null;
-        foreach (var address in allowed)
+        foreach (var address in await AllowedAddressesAsync(guard, endpoint.Host, endpoint.Port, cancellationToken))
         {
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
@@ -172,6 +161,27 @@ public sealed class HttpDestination : IDestination, IDisposable
             }
         }
         throw last!;
+    }
+
+    /// <summary>
+    /// The addresses of <paramref name="host"/> that may be connected to on <paramref name="port"/>; throws when it does not
+    /// resolve, or resolves only to blocked addresses, or the port is not allowed.
+    /// </summary>
+    internal static async ValueTask<IPAddress[]> AllowedAddressesAsync(EndpointAddressGuard guard, string host, int port, CancellationToken cancellationToken)
+    {
+        host = host.Trim('[', ']');
+        IPAddress[] addresses;
+        if (IPAddress.TryParse(host, out var literal)) addresses = [literal];
+        else
+        {
+            try { addresses = await Dns.GetHostAddressesAsync(host, cancellationToken); }
+            catch (SocketException e) { throw new DnsFailureException($"{host} could not be resolved: {e.Message}", e); }
+        }
+        var allowed = guard.IsAllowedPort(port) ? addresses.Where(guard.IsAllowed).ToArray() : [];
+        // The addresses themselves stay unsaid: a partner must not learn what names resolve to inside the network.
+        if (allowed.Length == 0)
+            throw new BlockedAddressException($"{host}:{port} is not an address webhooks may be sent to (loopback, private, reserved or metadata, or a port not allowed).");
+        return allowed;
     }
 
     public void Dispose() => _client.Dispose();

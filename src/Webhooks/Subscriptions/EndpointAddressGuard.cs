@@ -61,7 +61,9 @@ public sealed class EndpointAddressGuard(IOptionsMonitor<DeliveryOptions> option
     /// </summary>
     public string? CheckHost(Uri uri, string field)
     {
-        if (!IsAllowedPort(uri.Port))
+        // AMQP URIs may leave the port to the scheme, which Uri does not know.
+        var port = uri.Port != -1 ? uri.Port : uri.Scheme switch { "amqps" => 5671, "amqp" => 5672, _ => -1 };
+        if (!IsAllowedPort(port))
             return options.CurrentValue.AllowedPorts.Length == 0
                 ? $"{field} must have a port from 1 to 65535."
                 : $"{field} must use one of the ports {string.Join(", ", options.CurrentValue.AllowedPorts)}.";

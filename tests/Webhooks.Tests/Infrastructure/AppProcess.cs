@@ -50,10 +50,11 @@ public sealed class AppProcess : IAsyncDisposable
     public static async Task<AppProcess> StartAsync(string connectionString, IDictionary<string, string>? settings = null)
     {
         var port = FreePort();
-        var dll = Path.Combine(AppContext.BaseDirectory, "Webhooks.dll");
+        // The benchmark can measure another build of the app (WEBHOOKS_APP=/path/to/Webhooks.dll), e.g. the code before a change.
+        var dll = Environment.GetEnvironmentVariable("WEBHOOKS_APP") is { Length: > 0 } other ? Path.GetFullPath(other) : Path.Combine(AppContext.BaseDirectory, "Webhooks.dll");
         var start = new ProcessStartInfo("dotnet", [dll])
         {
-            WorkingDirectory = AppContext.BaseDirectory,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -17,7 +17,7 @@ http
       let event;
       try {
         if (request.method !== "POST" || request.url !== "/webhooks") throw new Error("not a webhook");
-        event = webhook.verify(body, request.headers);
+        event = webhook.verify(body, request.headers); // the parsed body: {type, timestamp, data}
       } catch {
         console.log("rejected");
         response.writeHead(400).end();
@@ -28,7 +28,7 @@ http
         console.log(`duplicate ${id}`);
       } else {
         seen.add(id);
-        console.log(`verified ${id} ${event.type}`); // hand the event to your own queue here
+        console.log(`verified ${id}`); // hand event.type and event.data to your own queue here
       }
       response.writeHead(204).end();
     });

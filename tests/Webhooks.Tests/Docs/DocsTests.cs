@@ -54,7 +54,8 @@ public sealed class DocsTests
 
         var patterns = documented.Select(k => new Regex("^" + Regex.Replace(Regex.Escape(k), @"<[^>]+>", "[^:]+") + "$", RegexOptions.IgnoreCase)).ToList();
         var read = AppSettingsKeys().Concat(OptionsKeys()).Distinct(StringComparer.OrdinalIgnoreCase);
-        Assert.Empty(read.Where(key => patterns.Count(p => p.IsMatch(key)) != 1));
+        var notOnce = read.Where(key => patterns.Count(p => p.IsMatch(key)) != 1).ToList();
+        Assert.True(notOnce.Count == 0, "Not in exactly one table of README.md or docs/: " + string.Join(", ", notOnce));
     }
 
     /// <summary>Every leaf of appsettings.json.</summary>

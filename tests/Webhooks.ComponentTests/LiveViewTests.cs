@@ -65,6 +65,11 @@ public sealed class LiveViewTests(WebhooksApp app) : ComponentTest(app)
         view.WaitForAssertion(() => Assert.Equal(2, view.FindAll("tbody tr").Count), TimeSpan.FromSeconds(30));
         Assert.Contains("HTTP 503", view.Find("tbody tr").TextContent);
         Assert.Contains("new", view.Find("tbody tr").ClassName);
+
+        var readAt = view.Find(".live-when time").GetAttribute("datetime");
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        view.WaitForAssertion(() => Assert.NotEqual(readAt, view.Find(".live-when time").GetAttribute("datetime")), TimeSpan.FromSeconds(30));
+        Assert.Contains("new", view.Find("tbody tr").ClassName); // nothing newer came: the mark stays
     }
 
     [Fact]

@@ -42,6 +42,7 @@ public sealed class DeliveryWorker(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _stopClaiming.Cancel();
+        logger.LogInformation("Stopping: claiming and starting nothing more; {Count} attempts in flight may finish", _running.Count);
         await _claimLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         try
         {

@@ -139,13 +139,15 @@ public sealed class KillTests
     public async Task A_graceful_stop_finishes_in_flight_attempts_and_hands_back_the_rest_at_once()
     {
         var connectionString = await TestPostgres.CreateDatabaseAsync();
-        // A slow receiver and two attempts in flight per endpoint: each instance holds more than it can send at once,
-        // so the leaving one certainly has deliveries to hand back when it stops.
+        // The receiver holds every request until the leaving instance has begun to stop: until then nothing is answered, so
+        // each instance keeps what it claimed and the leaving one certainly holds deliveries that are not in flight.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var receiver = await TestReceiver.StartAsync(_ => new Answer(Delay: TimeSpan.FromMilliseconds(100)));
+        receiver.Hold = release.Task;
         var settings = AppProcess.DeliverySettings();
         settings["Webhooks:Workers:MaxInFlightPerEndpoint"] = "2";
-        // In-flight attempts finish within the timeout; one that timed out on a loaded machine would rightly be sent again.
-        settings["Webhooks:Delivery:Timeout"] = "00:00:10";
+        // Attempts wait at the receiver while the test arranges the stop; none may time out, or it would rightly be sent again.
+        settings["Webhooks:Delivery:Timeout"] = "00:01:00";
         settings["Webhooks:Workers:Lease"] = "00:05:00"; // a lease that expires is not how the rest come back
         await using var staying = await AppProcess.StartAsync(connectionString, settings);
         await using var leaving = await AppProcess.StartAsync(connectionString, settings);
@@ -157,11 +159,16 @@ public sealed class KillTests
         await DeliveryData.WaitUntil(connectionString, $"SELECT count(*) > 20 {HeldByLeaving}", [leaving.Id.ToString()], "the leaving instance to hold deliveries");
         var held = await DeliveryData.Scalar<Guid[]>(connectionString, $"SELECT array_agg(id) {HeldByLeaving}", leaving.Id.ToString());
 
-        await leaving.StopAsync();
+        leaving.Terminate();
+        // Once the worker says it is stopping it starts no attempt; only then may the attempts in flight finish.
+        await leaving.WaitForLine("Stopping: claiming and starting nothing more", TimeSpan.FromSeconds(30));
+        release.SetResult();
+        await leaving.WaitForExitAsync();
         var exitedAt = await DeliveryData.Scalar<DateTime>(connectionString, "SELECT now()");
         var stillHeld = await DeliveryData.Scalar<long>(connectionString,
             "SELECT count(*) FROM deliveries WHERE lease_token IS NOT NULL AND split_part(locked_by, '/', 2) = $1", leaving.Id.ToString());
         Assert.Equal(0L, stillHeld);
+        Assert.Contains(leaving.Lines, l => l.Contains("Handed back", StringComparison.Ordinal));
 
         foreach (var subscription in subscriptions) await WaitForAll(connectionString, subscription, Events / 4, TimeSpan.FromSeconds(60));
         var counts = Counts(receiver);

@@ -92,8 +92,24 @@ public sealed class AppProcess : IAsyncDisposable
     /// <summary>SIGTERM, as an orchestrator stops an instance, then waits for the process to end.</summary>
     public async Task StopAsync()
     {
-        Process.Start("kill", ["-TERM", _process.Id.ToString()]).WaitForExit();
-        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Terminate();
+        await WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM without waiting: the app begins its graceful stop.</summary>
+    public void Terminate() => Process.Start("kill", ["-TERM", _process.Id.ToString()])!.WaitForExit();
+
+    public Task WaitForExitAsync() => _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+
+    /// <summary>Waits until the app has written a line containing the text; fails the test after the timeout.</summary>
+    public async Task WaitForLine(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_output.Any(l => l.Contains(text, StringComparison.Ordinal)))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The app did not write \"{text}\" within {timeout}:\n{Output}");
+            await Task.Delay(50);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -30,6 +30,8 @@ public sealed class TestReceiver : IAsyncDisposable
 
     public string Url { get; private set; } = "";
     public Func<Received, Answer> Respond { get; set; } = _ => new Answer();
+    /// <summary>Requests wait for it to complete before they are answered and recorded: a test holds the receiver while it arranges a state.</summary>
+    public Task Hold { get; set; } = Task.CompletedTask;
     public int MaxInFlight { get; private set; }
     public IReadOnlyList<Received> Requests => _received.ToList();
 
@@ -64,11 +66,12 @@ public sealed class TestReceiver : IAsyncDisposable
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             var received = new Received(context.Request.Path, headers, body, DateTimeOffset.UtcNow);
             var answer = Respond(received);
-            if (answer.Delay > TimeSpan.Zero)
+            try
             {
-                try { await Task.Delay(answer.Delay, context.RequestAborted); }
-                catch (OperationCanceledException) { return; }
+                await Hold.WaitAsync(context.RequestAborted);
+                if (answer.Delay > TimeSpan.Zero) await Task.Delay(answer.Delay, context.RequestAborted);
             }
+            catch (OperationCanceledException) { return; }
             _received.Enqueue(received);
             context.Response.StatusCode = answer.Status;
             foreach (var (name, value) in answer.Headers ?? []) context.Response.Headers[name] = value;

@@ -41,6 +41,10 @@ public sealed class PrometheusTests
         settings["Webhooks:Telemetry:SampleInterval"] = "00:00:00.200";
         settings["Webhooks:Telemetry:FailingEndpoints"] = "2";
         settings["Webhooks:Delivery:RetrySchedule"] = "100ms";
+        // The counts below are exact: an attempt that timed out (the usual 2 s, on a loaded machine) would rightly be retried
+        // and add to them. The 2 s was arbitrary here; the lease must outlast the timeout.
+        settings["Webhooks:Delivery:Timeout"] = "00:00:30";
+        settings["Webhooks:Workers:Lease"] = "00:01:00";
         await using var app = await AppProcess.StartAsync(await TestPostgres.CreateDatabaseAsync(), settings);
         var admin = app.Client();
         var type = await admin.CreateEventType();
@@ -52,8 +56,8 @@ public sealed class PrometheusTests
         await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
         await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-2", amount = -1 } }).Expect(HttpStatusCode.UnprocessableEntity);
 
-        var scrape = await ScrapeUntilAsync(port, s => s.Value("webhooks_dead_letters") == 3 && s.Value("webhooks_deliveries_completed_total", ("outcome", "dead")) == 3,
-            "three dead letters");
+        var scrape = await ScrapeUntilAsync(port, s => s.Value("webhooks_dead_letters") == 3 && s.Value("webhooks_deliveries_completed_total", ("outcome", "dead")) == 3
+            && s.Value("webhooks_deliveries_completed_total", ("outcome", "succeeded")) == 1, "three dead letters and one success");
         var (_, response) = await ScrapeAsync(port);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
 

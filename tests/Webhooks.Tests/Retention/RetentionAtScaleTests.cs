@@ -45,12 +45,15 @@ public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOu
         var latencies = new ConcurrentBag<TimeSpan>();
         var accepted = new ConcurrentBag<Guid>();
         var ingest = Task.Run(() => IngestUntilCancelledAsync(producer, latencies, accepted, purging.Token));
+        var lockWaits = new ConcurrentBag<string>();
+        var watch = Task.Run(() => WatchLockWaitsAsync(db, lockWaits, purging.Token));
 
         var clock = Stopwatch.StartNew();
         var result = await purge.RunAsync(CancellationToken.None);
         var took = clock.Elapsed;
         await purging.CancelAsync();
         await ingest;
+        await watch;
         output.WriteLine($"purge: {result.Events} events and {result.IdempotencyKeys} keys in {took.TotalSeconds:F1} s; " +
             $"{latencies.Count} events ingested meanwhile, slowest {latencies.Max().TotalMilliseconds:F0} ms");
 
@@ -58,11 +61,14 @@ public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOu
         Assert.Equal(OldEvents - KeptOldEvents + AncientDeadEvents, result.Events);
         Assert.Equal(100_000, result.IdempotencyKeys);
 
-        // Row locks only: ingest kept going during the whole purge (8-11 s here) and no request waited for it. One commit
-        // has still taken about a second on this machine while the purge wrote (twice in CI runs), so the bound is 3 s.
+        // Row locks only: ingest kept going during the whole purge (8-11 s on a quiet machine) and no statement waited for a
+        // table or row lock. How long one request takes is the machine's business: a commit took over a second while the
+        // purge wrote on a quiet machine and longer on a loaded one, so the latency bound is only a backstop against a stall,
+        // and an arbitrary one (10 s).
         Assert.True(latencies.Count >= 20, $"only {latencies.Count} events were ingested during the purge");
+        Assert.True(lockWaits.IsEmpty, $"statements waited for locks during the purge: {string.Join("; ", lockWaits.Distinct())}");
         var slowest = latencies.Max();
-        Assert.True(slowest < TimeSpan.FromSeconds(3), $"an ingest request took {slowest.TotalMilliseconds:F0} ms during the purge");
+        Assert.True(slowest < TimeSpan.FromSeconds(10), $"an ingest request took {slowest.TotalMilliseconds:F0} ms during the purge");
 
         // Exactly the old rows went: every young event stays, every old one left has a delivery that keeps it.
         Assert.Equal(YoungEvents, await CountAsync(db, "SELECT count(*) FROM events WHERE type = 'retention.young'"));
@@ -148,6 +154,21 @@ public sealed class RetentionAtScaleTests(RetentionAtScaleTests.App app, ITestOu
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             accepted.Add(Guid.Parse((string)(await response.ReadJson())["id"]!));
             try { await Task.Delay(20, stop); } catch (OperationCanceledException) { }
+        }
+    }
+
+    /// <summary>Notes every statement of this database seen waiting for a table, row or transaction lock, until cancelled.</summary>
+    private static async Task WatchLockWaitsAsync(NpgsqlDataSource db, ConcurrentBag<string> waits, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            await using (var command = db.CreateCommand("""
+                SELECT wait_event || ': ' || left(query, 120) FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event IN ('relation', 'tuple', 'transactionid')
+                """))
+            await using (var reader = await command.ExecuteReaderAsync(CancellationToken.None))
+                while (await reader.ReadAsync(CancellationToken.None)) waits.Add(reader.GetString(0));
+            try { await Task.Delay(50, stop); } catch (OperationCanceledException) { }
         }
     }
 

@@ -55,7 +55,8 @@ public sealed class LiveViewTests(WebhooksApp app) : ComponentTest(app)
         Assert.DoesNotContain("new", view.Find("tbody tr").ClassName ?? ""); // the first read marks nothing
 
         view.Find(".live-bar button").Click();
-        Assert.Equal("paused", view.Find(".live-bar .badge").TextContent);
+        // The click is dispatched behind any work the renderer is still doing (the read of the last tick): wait for it.
+        view.WaitForAssertion(() => Assert.Equal("paused", view.Find(".live-bar .badge").TextContent), TimeSpan.FromSeconds(30));
         await AttemptAsync(type, 503);
         Clock.Advance(TimeSpan.FromSeconds(5));
         Clock.Advance(TimeSpan.FromSeconds(5));

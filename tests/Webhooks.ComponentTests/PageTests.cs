@@ -99,7 +99,9 @@ public sealed class PageTests(WebhooksApp app) : ComponentTest(app)
         http.Request.Form = new FormCollection(new Dictionary<string, StringValues> { ["Action"] = "replay", ["Scope"] = "all" });
         page.Find("form[method=post]").Submit();
         page.WaitForAssertion(() => Assert.Contains("Replayed 3 deliveries", page.Find(".notice").TextContent), TimeSpan.FromSeconds(20));
-        var entry = Assert.Single(page.FindAll("section table tbody tr"));
+        // The notice renders while the page still reads the history again: wait for that read too.
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("section table tbody tr")), TimeSpan.FromSeconds(20));
+        var entry = page.Find("section table tbody tr");
         Assert.Contains("replayed", entry.TextContent);
         Assert.Equal("3", entry.QuerySelector("td.num")!.TextContent);
     }

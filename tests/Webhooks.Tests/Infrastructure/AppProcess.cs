@@ -121,8 +121,11 @@ public sealed class AppProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
-        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        // Both bounds are arbitrary: on a loaded machine a fresh process can take long to start and to answer its first
+        // request (one that consumes a queue from its first second competes for the cores), and a probe that gave up
+        // after 2 s never saw it answer. They are generous, so that only an app that cannot start fails here.
+        using var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(15) };
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited) throw new InvalidOperationException($"The app exited with code {_process.ExitCode} before it was ready:\n{Output}");
@@ -134,7 +137,7 @@ public sealed class AppProcess : IAsyncDisposable
             catch (TaskCanceledException) { }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The app did not become ready within 60 seconds:\n{Output}");
+        throw new TimeoutException($"The app did not become ready within 180 seconds:\n{Output}");
     }
 
     public static int FreePort()

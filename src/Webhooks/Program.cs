@@ -63,6 +63,7 @@ app.MapIngestEndpoints();
 app.MapEventEndpoints();
 app.MapDeliveryEndpoints();
 app.MapStatsEndpoints();
+app.MapJobEndpoints();
 app.MapJobsDashboard();
 app.MapUi();
 

@@ -33,6 +33,7 @@ public static class DeliverySetup
         builder.Services.AddSingleton<DeliveryWakeup>();
         builder.Services.AddSingleton<DeliveryWorker>();
         builder.Services.AddScoped<ReplayService>();
+        builder.Services.AddScoped<BulkReplayJob>();
         builder.Services.AddScoped<TestDelivery>();
 
         if (builder.Configuration.GetValue($"{WorkerOptions.Section}:Enabled", true))

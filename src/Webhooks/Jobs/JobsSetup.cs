@@ -22,6 +22,7 @@ public static class JobsSetup
         builder.Services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<JobsOptions>, JobsOptionsValidator>();
         builder.Services.AddSingleton<RecurringWorkRunner>();
+        builder.Services.AddScoped<AdminJobs>();
         builder.Services.AddSingleton<JobStorage>(sp => HangfireStorage.Create(sp.GetRequiredKeyedService<NpgsqlDataSource>(DatabaseSetup.JobsDataSource)));
         builder.Services.AddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         builder.Services.AddHangfire((services, c) => c

@@ -51,7 +51,8 @@ public sealed class ReplayService(WebhooksDb db, AdminJobs jobs, IOptionsMonitor
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var matching = filter.Apply(db, caller);
         var count = await matching.CountAsync(cancellationToken);
-        var last = await matching.MaxAsync(r => (Guid?)r.Delivery.Id, cancellationToken);
+        // max() has no uuid form before PostgreSQL 16.
+        var last = await matching.OrderByDescending(r => r.Delivery.Id).Select(r => (Guid?)r.Delivery.Id).FirstOrDefaultAsync(cancellationToken);
         var jobId = await jobs.AddAsync(BulkReplayJob.Kind, caller, count, new BulkReplay(filter, last, caller.Name, caller.IsAdmin, caller.PartnerId), cancellationToken);
         await Audit(caller, filter, count, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

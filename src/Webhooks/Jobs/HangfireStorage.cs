@@ -26,7 +26,7 @@ public static class HangfireStorage
         QueuePollInterval = TimeSpan.FromSeconds(15),
         // A fetched job stays invisible while its worker's heartbeat renews it; a killed worker's job is fetched again after this.
         UseSlidingInvisibilityTimeout = true,
-        InvisibilityTimeout = TimeSpan.FromSeconds(30),
+        InvisibilityTimeout = TimeSpan.FromSeconds(15),
         // Hangfire's own lock rows (recurring scheduler, state changes) are held for milliseconds; a dead holder's row is taken over after this.
         DistributedLockTimeout = TimeSpan.FromSeconds(15),
         JobExpirationCheckInterval = TimeSpan.FromMinutes(30),

@@ -49,7 +49,7 @@ public static class JobsSetup
     public static void MapJobsDashboard(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<JobsOptions>>().Value;
-        app.UseWhen(c => c.Request.Path.StartsWithSegments(DashboardPath), b => b.Use(DashboardAccess.SignInFirst));
+        app.UseWhen(c => c.Request.Path.StartsWithSegments(DashboardPath), b => b.Use(DashboardAccess.AdminsOnly));
         app.MapHangfireDashboard(DashboardPath, new DashboardOptions
         {
             AppPath = "/",

@@ -11,6 +11,7 @@ namespace Webhooks.Jobs;
 /// </summary>
 public sealed class RecurringWorkRunner(IEnumerable<IRecurringWork> works, NpgsqlDataSource dataSource, ILogger<RecurringWorkRunner> logger)
 {
+    [JobDisplayName("{0}")]
     [AutomaticRetry(Attempts = 2, DelaysInSeconds = [5, 15], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
     public async Task RunAsync(string name, CancellationToken cancellationToken)
     {

@@ -9,6 +9,7 @@ public sealed class PartnerDeletionJob(PartnerService partners)
 
     public sealed record Arguments(Guid PartnerId);
 
+    [JobDisplayName("Partner removal {0}")]
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 10, 30, 60, 300])]
     public Task RunAsync(Guid jobId, CancellationToken cancellationToken) => partners.DiscardUnsentAsync(jobId, cancellationToken);
 }

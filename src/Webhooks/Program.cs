@@ -5,6 +5,7 @@ using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.EventTypes;
 using Webhooks.Ingest;
+using Webhooks.Jobs;
 using Webhooks.Observability;
 using Webhooks.Partners;
 using Webhooks.Retention;
@@ -19,6 +20,7 @@ if (HealthProbe.IsRequested(args)) Environment.Exit(await HealthProbe.RunAsync(a
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTelemetry();
 builder.AddDatabase();
+builder.AddJobs();
 builder.AddRetention();
 builder.AddBootstrapChecks();
 builder.AddWebhooksAuth();
@@ -61,6 +63,8 @@ app.MapIngestEndpoints();
 app.MapEventEndpoints();
 app.MapDeliveryEndpoints();
 app.MapStatsEndpoints();
+app.MapJobEndpoints();
+app.MapJobsDashboard();
 app.MapUi();
 
 app.Lifetime.ApplicationStarted.Register(() =>

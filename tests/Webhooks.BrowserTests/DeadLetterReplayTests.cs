@@ -56,7 +56,12 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         await Assertions.Expect(page.Locator(".confirm h2")).ToHaveTextAsync("Replay 1 delivery?");
         await BrowserApp.Screenshot(page, "32-replay-confirm");
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay 1 now" }).ClickAsync();
-        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("Replayed 1 delivery");
+        await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("Replaying 1 delivery");
+        // The replay runs as a job; its progress is a live view that reaches the end without a reload.
+        await Assertions.Expect(page.Locator(".job-progress .badge.live-on")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".job-progress [data-state]")).ToHaveAttributeAsync("data-state", "succeeded", new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator(".job-progress .job-done")).ToHaveTextAsync("1");
+        await BrowserApp.Screenshot(page, "32b-replay-job-done");
         await Assertions.Expect(page.Locator("section table tbody tr").First).ToContainTextAsync("admin");
 
         // Back on the subscription, the successful attempt of the replay appears by itself.

@@ -118,4 +118,35 @@ public sealed class LiveViewTests(WebhooksApp app) : ComponentTest(app)
             INSERT INTO attempts (delivery_id, number, at, status_code, duration_ms) SELECT id, 1, clock_timestamp(), $2, 12 FROM d
             """, eventId, status);
     }
+
+    [Fact]
+    public async Task A_job_s_progress_moves_on_each_tick_and_shows_when_it_is_done()
+    {
+        SignedInAs(Admin);
+        var partnerId = await Api.CreatePartner("Removed");
+        // Workers are off in this app: the job stays enqueued, and the test moves its row on as the job would.
+        var removal = await Api.DeleteAsync($"/api/v1/partners/{partnerId}").Expect(HttpStatusCode.Accepted);
+        var jobId = Guid.Parse((string)removal["jobId"]!);
+        await Sql("UPDATE admin_jobs SET total = 10, done = 3 WHERE id = $1", jobId);
+        var view = Render<LiveJobProgress>(p => p.Add(x => x.JobId, jobId));
+        view.WaitForAssertion(() => Assert.Equal("3", view.Find(".job-done").TextContent), TimeSpan.FromSeconds(30));
+        Assert.Equal("enqueued", view.Find("[data-state]").GetAttribute("data-state"));
+        Assert.Equal("10", view.Find("progress").GetAttribute("max"));
+
+        await Sql("UPDATE admin_jobs SET done = 7 WHERE id = $1", jobId);
+        Assert.Equal("3", view.Find(".job-done").TextContent); // nothing changes until the next tick
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        view.WaitForAssertion(() => Assert.Equal("7", view.Find(".job-done").TextContent), TimeSpan.FromSeconds(30));
+        Assert.Empty(view.FindAll("a[href^='/jobs/']")); // the link is the fallback for a page without its connection
+    }
+
+    [Fact]
+    public async Task A_partner_user_does_not_see_another_s_job()
+    {
+        var removal = await Api.DeleteAsync($"/api/v1/partners/{await Api.CreatePartner("Gone")}").Expect(HttpStatusCode.Accepted);
+        SignedInAs(PartnerUser(await Api.CreatePartner("Curious")));
+        var view = Render<LiveJobProgress>(p => p.Add(x => x.JobId, Guid.Parse((string)removal["jobId"]!)));
+        view.WaitForElement(".empty", TimeSpan.FromSeconds(30));
+        Assert.Empty(view.FindAll("progress"));
+    }
 }

@@ -98,7 +98,7 @@ public sealed class PageTests(WebhooksApp app) : ComponentTest(app)
 
         http.Request.Form = new FormCollection(new Dictionary<string, StringValues> { ["Action"] = "replay", ["Scope"] = "all" });
         page.Find("form[method=post]").Submit();
-        page.WaitForAssertion(() => Assert.Contains("Replayed 3 deliveries", page.Find(".notice").TextContent), TimeSpan.FromSeconds(20));
+        page.WaitForAssertion(() => Assert.Contains("Replaying 3 deliveries", page.Find(".notice").TextContent), TimeSpan.FromSeconds(20));
         // The notice renders while the page still reads the history again: wait for that read too.
         page.WaitForAssertion(() => Assert.Single(page.FindAll("section table tbody tr")), TimeSpan.FromSeconds(20));
         var entry = page.Find("section table tbody tr");

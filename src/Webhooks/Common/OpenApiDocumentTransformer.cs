@@ -37,6 +37,7 @@ internal sealed class OpenApiDocumentTransformer(IOptions<OpenApiContactOptions>
         ("Partners", "The organisations that receive webhooks, and their API keys."),
         ("API keys", "Admin and ingest keys."),
         ("Stats", "The dashboard's figures."),
+        ("Jobs", "Long admin work (a bulk replay, a partner's removal) runs as a background job; follow its state and progress here."),
     ];
 
     public Task TransformAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)

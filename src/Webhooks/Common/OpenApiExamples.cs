@@ -60,7 +60,14 @@ public static class OpenApiExamples
         ["replayDelivery"] = new(null, 202, Delivery),
         ["replayDeliveries"] = new("""
             {"subscriptionId": "01a20263-f3f7-7a4e-9d0c-2b1f0e6c1a11", "status": "dead", "since": "2026-11-22T00:00:00Z"}
-            """, 202, """{"count": 42}"""),
+            """, 202, """{"count": 42, "jobId": "01a20264-0b1e-7f3a-9c2d-4e5f6a7b8c9d"}"""),
+        ["deletePartner"] = new(null, 202, """
+            {"partnerId": "01a20263-f3f6-73c3-b659-82345a77bfd4", "jobId": "01a20264-0b1e-7f3a-9c2d-4e5f6a7b8c9e"}
+            """),
+        ["getJob"] = new(null, 200, """
+            {"id": "01a20264-0b1e-7f3a-9c2d-4e5f6a7b8c9d", "kind": "replay", "state": "processing",
+             "progress": {"done": 1200, "total": 4800}, "createdAt": "2026-11-22T09:00:00Z", "finishedAt": null, "error": null}
+            """),
     };
 
     public static JsonNode? Parse(string? json) => json is null ? null : JsonNode.Parse(json);

@@ -17,6 +17,9 @@ public sealed class LocalPostgresOptions
 
 public static partial class DatabaseSetup
 {
+    /// <summary>The key of the data source that background jobs' storage (Hangfire) uses.</summary>
+    public const string JobsDataSource = "jobs";
+
     /// <summary>
     /// Connects to ConnectionStrings:Webhooks, or starts the private cluster when it is empty; registers the
     /// data source, EF Core, the migrator and the Data Protection key ring stored in PostgreSQL.
@@ -42,6 +45,9 @@ public static partial class DatabaseSetup
 
         var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = "webhooks" }.Build();
         builder.Services.AddSingleton(dataSource);
+        // Hangfire's statements get a pool of their own: they must not take the hot paths' connections nor their prepared-statement slots.
+        var jobs = new NpgsqlConnectionStringBuilder(connectionString) { MaxAutoPrepare = 0, MaxPoolSize = 20, ApplicationName = "webhooks-jobs" };
+        builder.Services.AddKeyedSingleton(JobsDataSource, new NpgsqlDataSourceBuilder(jobs.ConnectionString) { Name = "webhooks-jobs" }.Build());
         builder.Services.AddDbContext<WebhooksDb>(o => o.UseNpgsql(dataSource), optionsLifetime: ServiceLifetime.Singleton);
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<StartupTasks>();

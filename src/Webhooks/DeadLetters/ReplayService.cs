@@ -6,6 +6,7 @@ using NpgsqlTypes;
 using Webhooks.Auth;
 using Webhooks.Data;
 using Webhooks.Delivery;
+using Webhooks.Jobs;
 
 namespace Webhooks.DeadLetters;
 
@@ -13,11 +14,11 @@ public enum ReplayOutcome { Replayed, NotFound, NotReplayable }
 
 /// <summary>
 /// Sends dead (or succeeded) deliveries again with the same webhook-id. A replayed delivery keeps its
-/// attempt history and numbering and gets a fresh retry budget. A bulk replay is spread out at
-/// Webhooks:Delivery:ReplayPerSecond, so deliveries that are due now still go first. Every replay is
+/// attempt history and numbering and gets a fresh retry budget. A bulk replay runs as a job (<see cref="BulkReplayJob"/>)
+/// spread out at Webhooks:Delivery:ReplayPerSecond, so deliveries that are due now still go first. Every replay is
 /// recorded with who asked for it. Callers see and replay only the deliveries they may see.
 /// </summary>
-public sealed class ReplayService(WebhooksDb db, IOptionsMonitor<DeliveryOptions> options, TimeProvider time)
+public sealed class ReplayService(WebhooksDb db, AdminJobs jobs, IOptionsMonitor<DeliveryOptions> options, TimeProvider time)
 {
     public static readonly string[] ReplayableStatuses = [DeliveryStatus.Dead, DeliveryStatus.Succeeded];
     private const int Chunk = 10_000;
@@ -40,20 +41,58 @@ public sealed class ReplayService(WebhooksDb db, IOptionsMonitor<DeliveryOptions
         return ReplayOutcome.Replayed;
     }
 
-    /// <summary>Queues every matching delivery again; answers how many.</summary>
-    public async Task<int> ReplayAsync(DeliveryFilter filter, Caller caller, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a bulk replay of every matching delivery as a job; answers how many match now and the job's id. The
+    /// job covers the deliveries that match when it is asked for (none created later) and sends them oldest first.
+    /// </summary>
+    public async Task<(int Count, Guid JobId)> StartReplayAsync(DeliveryFilter filter, Caller caller, CancellationToken cancellationToken = default)
     {
         filter = Replayable(filter);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var ids = await filter.Apply(db, caller).OrderBy(r => r.Delivery.CreatedAt).ThenBy(r => r.Delivery.Id)
-            .Select(r => r.Delivery.Id).ToListAsync(cancellationToken);
-        var count = 0;
-        for (var offset = 0; offset < ids.Count; offset += Chunk)
-            count += await Requeue(ids.Skip(offset).Take(Chunk).ToArray(), filter.Status!, cancellationToken, offset);
+        var matching = filter.Apply(db, caller);
+        var count = await matching.CountAsync(cancellationToken);
+        // max() has no uuid form before PostgreSQL 16.
+        var last = await matching.OrderByDescending(r => r.Delivery.Id).Select(r => (Guid?)r.Delivery.Id).FirstOrDefaultAsync(cancellationToken);
+        var jobId = await jobs.AddAsync(BulkReplayJob.Kind, caller, count, new BulkReplay(filter, last, caller.Name, caller.IsAdmin, caller.PartnerId), cancellationToken);
         await Audit(caller, filter, count, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return count;
+        await jobs.Start<BulkReplayJob>(jobId, j => j.RunAsync(jobId, CancellationToken.None));
+        return (count, jobId);
     }
+
+    /// <summary>
+    /// The body of a bulk replay job: queues the matching deliveries in id order, a batch a second at ReplayPerSecond,
+    /// each batch committed with the job's position, so a run that was cut short goes on after the last committed
+    /// batch and no delivery is queued twice.
+    /// </summary>
+    public async Task RunReplayAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        if (await jobs.LoadAsync<BulkReplay>(jobId, cancellationToken) is not var (replay, done, position)) return;
+        var caller = new Caller(replay.RequestedBy, replay.IsAdmin, false, replay.PartnerId, null);
+        var status = replay.Filter.Status!;
+        while (replay.Last is { } last)
+        {
+            var perSecond = options.CurrentValue.ReplayPerSecond;
+            var started = time.GetTimestamp();
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var query = replay.Filter.Apply(db, caller).Where(r => r.Delivery.Id <= last);
+            if (position is { } after) query = query.Where(r => r.Delivery.Id > after);
+            var ids = await query.OrderBy(r => r.Delivery.Id).Select(r => r.Delivery.Id).Take(Math.Clamp(perSecond, 1, 1000)).ToArrayAsync(cancellationToken);
+            if (ids.Length == 0) break;
+            var queued = await Requeue(ids, status, cancellationToken);
+            await jobs.AdvanceAsync(jobId, queued, ids[^1], cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_notify('{DeliveryQueue.Channel}', '')", cancellationToken);
+            position = ids[^1];
+            // The batch's deliveries come due over the next ids.Length / perSecond seconds; the next batch follows them.
+            var rest = TimeSpan.FromSeconds((double)ids.Length / perSecond) - time.GetElapsedTime(started);
+            if (rest > TimeSpan.Zero) await Task.Delay(rest, time, cancellationToken);
+        }
+        await jobs.FinishAsync(jobId, cancellationToken);
+    }
+
+    /// <summary>What a bulk replay job is given: the filter, the newest delivery it covers, and who asked (whose deliveries it may touch).</summary>
+    public sealed record BulkReplay(DeliveryFilter Filter, Guid? Last, string RequestedBy, bool IsAdmin, Guid? PartnerId);
 
     /// <summary>
     /// Queues the chosen deliveries that are still dead again, oldest first, as one replay: one audit entry that

@@ -32,6 +32,7 @@ public sealed record AttemptResponse(
 public sealed record BulkReplayRequest(
     Guid? SubscriptionId, Guid? PartnerId, string? EventType, string? Status, DateTimeOffset? Since, DateTimeOffset? Until);
 
-public sealed record BulkReplayResponse(int Count);
+/// <summary>How many deliveries match now; the job that queues them (GET /api/v1/jobs/{jobId}).</summary>
+public sealed record BulkReplayResponse(int Count, Guid JobId);
 
 public sealed record TestDeliveryRequest(string? EventType);

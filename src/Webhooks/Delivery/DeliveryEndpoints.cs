@@ -18,7 +18,7 @@ public static class DeliveryEndpoints
         group.MapGet("/", List).WithName("listDeliveries").WithSummary("List deliveries, newest first");
         group.MapGet("/{id:guid}", Get).WithName("getDelivery").WithSummary("Get a delivery with its attempts").ProducesProblems("not-found");
         group.MapPost("/{id:guid}/replay", ReplayOne).WithName("replayDelivery").WithSummary("Replay a dead or succeeded delivery").ProducesProblems("not-found", "conflict");
-        group.MapPost("/replay", Replay).WithName("replayDeliveries").WithSummary("Replay every delivery that matches a filter");
+        group.MapPost("/replay", Replay).WithName("replayDeliveries").WithSummary("Replay every delivery that matches a filter, as a job (follow it at /api/v1/jobs/{jobId})");
         return group;
     }
 
@@ -66,8 +66,8 @@ public static class DeliveryEndpoints
         var errors = filter.Check("$.");
         if (!ReplayService.ReplayableStatuses.Contains(filter.Status)) errors["$.status"] = ["status must be 'dead' or 'succeeded'."];
         if (errors.Count > 0) return Problems.Validation(errors);
-        var count = await replays.ReplayAsync(filter, context.Caller(), context.RequestAborted);
-        return TypedResults.Accepted("/api/v1/deliveries?status=pending", new BulkReplayResponse(count));
+        var (count, jobId) = await replays.StartReplayAsync(filter, context.Caller(), context.RequestAborted);
+        return TypedResults.Accepted($"/api/v1/jobs/{jobId}", new BulkReplayResponse(count, jobId));
     }
 
     private static async Task<Results<Ok<TestDeliveryResult>, ProblemHttpResult>> Test(

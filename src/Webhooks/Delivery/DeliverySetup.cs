@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Webhooks.DeadLetters;
 using Webhooks.Delivery.Destinations;
 using Webhooks.Delivery.Formats;
+using Webhooks.Jobs;
 
 namespace Webhooks.Delivery;
 
@@ -18,6 +19,7 @@ public static class DeliverySetup
         builder.Services.AddSingleton<IValidateOptions<CloudEventOptions>, CloudEventOptionsValidator>();
 
         builder.Services.AddSingleton<DeliveryQueue>();
+        builder.Services.AddSingleton<IRecurringWork, FailingSubscriptionsJob>();
         builder.Services.AddSingleton<HttpDestination>();
         builder.Services.AddSingleton<IDestination>(sp => sp.GetRequiredService<HttpDestination>());
         builder.Services.AddSingleton<IDestination, RabbitMqDestination>();
@@ -31,6 +33,7 @@ public static class DeliverySetup
         builder.Services.AddSingleton<DeliveryWakeup>();
         builder.Services.AddSingleton<DeliveryWorker>();
         builder.Services.AddScoped<ReplayService>();
+        builder.Services.AddScoped<BulkReplayJob>();
         builder.Services.AddScoped<TestDelivery>();
 
         if (builder.Configuration.GetValue($"{WorkerOptions.Section}:Enabled", true))

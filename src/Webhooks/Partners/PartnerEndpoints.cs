@@ -25,7 +25,7 @@ public static class PartnerEndpoints
         group.MapGet("/{id:guid}", Get).RequireAuthorization(AuthSetup.PartnerPolicy)
             .WithName("getPartner").WithSummary("Get a partner").ProducesProblems("not-found");
         group.MapDelete("/{id:guid}", Delete).RequireAuthorization(AuthSetup.AdminPolicy)
-            .WithName("deletePartner").WithSummary("Remove a partner, its keys and its subscriptions").ProducesProblems("not-found");
+            .WithName("deletePartner").WithSummary("Remove a partner, its keys and its subscriptions; a job discards their unsent deliveries").ProducesProblems("not-found");
         group.MapPost("/{id:guid}/api-keys", ApiKeyEndpoints.CreateForPartner).RequireAuthorization(AuthSetup.AdminPolicy)
             .WithName("createPartnerApiKey").WithSummary("Create a partner-scoped API key (shown once)").ProducesProblems("validation", "not-found");
         group.MapGet("/{id:guid}/api-keys", ApiKeyEndpoints.ListForPartner).RequireAuthorization(AuthSetup.AdminPolicy)
@@ -57,7 +57,10 @@ public static class PartnerEndpoints
         return partner is null ? Problems.NotFound("The partner") : TypedResults.Ok(PartnerResponse.From(partner));
     }
 
-    /// <summary>Removes the partner: its keys are revoked, its subscriptions deleted and their unsent deliveries discarded.</summary>
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(Guid id, PartnerService partners) =>
-        await partners.DeleteAsync(id) is { } failure ? Problems.From(failure) : TypedResults.NoContent();
+    /// <summary>Removes the partner at once; a job discards its unsent deliveries (GET /api/v1/jobs/{jobId}).</summary>
+    private static async Task<Results<Accepted<PartnerRemoval>, ProblemHttpResult>> Delete(Guid id, PartnerService partners, HttpContext context)
+    {
+        var outcome = await partners.DeleteAsync(id, context.Caller());
+        return outcome.Failure is { } failure ? Problems.From(failure) : TypedResults.Accepted($"/api/v1/jobs/{outcome.Value!.JobId}", outcome.Value);
+    }
 }

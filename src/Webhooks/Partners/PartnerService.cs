@@ -4,11 +4,12 @@ using Webhooks.Auth;
 using Webhooks.Common;
 using Webhooks.Data;
 using Webhooks.Delivery;
+using Webhooks.Jobs;
 
 namespace Webhooks.Partners;
 
 /// <summary>Creates and removes partners; the API and the UI both change them here.</summary>
-public sealed class PartnerService(WebhooksDb db, TimeProvider time, IMemoryCache cache)
+public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, TimeProvider time, IMemoryCache cache)
 {
     public async Task<Outcome<Partner>> CreateAsync(string? name)
     {
@@ -23,8 +24,11 @@ public sealed class PartnerService(WebhooksDb db, TimeProvider time, IMemoryCach
 
     public Task<Partner?> FindAsync(Guid id) => db.Partners.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id && p.DeletedAt == null);
 
-    /// <summary>Removes the partner: its keys are revoked, its UI users removed, its subscriptions deleted and their unsent deliveries discarded.</summary>
-    public async Task<Failure?> DeleteAsync(Guid id)
+    /// <summary>
+    /// Removes the partner: its keys are revoked, its UI users removed and its subscriptions deleted at once; the
+    /// deliveries they had not sent yet are discarded by a job (<see cref="PartnerDeletionJob"/>), a batch at a time.
+    /// </summary>
+    public async Task<Outcome<PartnerRemoval>> DeleteAsync(Guid id, Caller caller)
     {
         await using var transaction = await db.Database.BeginTransactionAsync();
         var partner = await db.Partners.FirstOrDefaultAsync(p => p.Id == id && p.DeletedAt == null);
@@ -35,13 +39,39 @@ public sealed class PartnerService(WebhooksDb db, TimeProvider time, IMemoryCach
         foreach (var key in keys) key.RevokedAt = now;
         await db.SaveChangesAsync();
         await db.UiUsers.Where(u => u.PartnerId == id).ExecuteDeleteAsync();
-        var subscriptions = db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null);
-        await db.Deliveries
-            .Where(d => subscriptions.Any(s => s.Id == d.SubscriptionId) && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused))
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, now));
-        await subscriptions.ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
+        var unsent = await Unsent(id).LongCountAsync();
+        await db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
+        var jobId = await jobs.AddAsync(PartnerDeletionJob.Kind, caller, unsent, new PartnerDeletionJob.Arguments(id));
         await transaction.CommitAsync();
         foreach (var key in keys) ApiKeyAuthentication.Forget(cache, key.Hash);
-        return null;
+        await jobs.Start<PartnerDeletionJob>(jobId, j => j.RunAsync(jobId, CancellationToken.None));
+        return new PartnerRemoval(id, jobId);
     }
+
+    /// <summary>The body of a partner's deletion job: discards its subscriptions' unsent deliveries, a committed batch at a time.</summary>
+    public async Task DiscardUnsentAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        if (await jobs.LoadAsync<PartnerDeletionJob.Arguments>(jobId, cancellationToken) is not var (arguments, _, _)) return;
+        while (true)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var batch = Unsent(arguments.PartnerId).OrderBy(d => d.Id).Select(d => d.Id).Take(DiscardBatch);
+            var discarded = await db.Deliveries.Where(d => batch.Contains(d.Id))
+                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, time.GetUtcNow()), cancellationToken);
+            await jobs.AdvanceAsync(jobId, discarded, null, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            if (discarded < DiscardBatch) break;
+        }
+        await jobs.FinishAsync(jobId, cancellationToken);
+    }
+
+    private const int DiscardBatch = 1000;
+
+    private IQueryable<DeliveryRecord> Unsent(Guid partnerId) =>
+        db.Deliveries.Where(d => db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.PartnerId == partnerId)
+                                 && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused));
 }
+
+/// <summary>DELETE /api/v1/partners/{id}: the partner is gone; the job discards what it had not been sent yet.</summary>
+public sealed record PartnerRemoval(Guid PartnerId, Guid JobId);

@@ -2,5 +2,9 @@ namespace Webhooks.Partners;
 
 public static class PartnerSetup
 {
-    public static void AddPartners(this IHostApplicationBuilder builder) => builder.Services.AddScoped<PartnerService>();
+    public static void AddPartners(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<PartnerService>();
+        builder.Services.AddScoped<PartnerDeletionJob>();
+    }
 }

@@ -6,20 +6,16 @@ using Webhooks.Observability;
 
 namespace Webhooks.Retention;
 
-public sealed record RetentionResult(bool Ran, long Events, long IdempotencyKeys);
-
 /// <summary>
 /// Removes what has outlived its retention in small batches, each its own short transaction, so nothing
 /// holds a lock for long and autovacuum can reuse the space as it goes. Deliveries go with their event in
 /// the same statement (through deliveries_event), attempts with their delivery (ON DELETE CASCADE, through
 /// the attempts (delivery_id, number) key).
-/// One instance at a time: the others find the advisory lock taken and skip the round.
+/// The recurring jobs Retention and IdempotencyKeys run it, one instance at a time (<see cref="Jobs.RecurringWorkRunner"/>).
 /// </summary>
 public sealed class RetentionPurge(
     NpgsqlDataSource dataSource, IOptions<RetentionOptions> options, TimeProvider time, IMeterFactory meters, ILogger<RetentionPurge> logger)
 {
-    public const long AdvisoryLock = 0x7768_7265_7465_6e74; // "whretent"
-
     private readonly Counter<long> _removed = meters.Create(WebhooksMetrics.Name)
         .CreateCounter<long>("webhooks.retention.removed", "{row}", "Rows removed by retention, by table.");
 
@@ -55,30 +51,22 @@ public sealed class RetentionPurge(
         DELETE FROM idempotency_keys i USING doomed WHERE i.api_key_id = doomed.api_key_id AND i.key = doomed.key
         """;
 
-    public async Task<RetentionResult> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Removes events older than Days (with their deliveries and attempts), keeping those with a young dead or paused delivery.</summary>
+    public async Task<long> PurgeEventsAsync(CancellationToken cancellationToken)
     {
-        await using var lockConnection = await dataSource.OpenConnectionAsync(cancellationToken);
-        if (!await TryLockAsync(lockConnection, cancellationToken))
-        {
-            logger.LogDebug("Retention is running on another instance; skipping this round");
-            return new(false, 0, 0);
-        }
-        try
-        {
-            var o = options.Value;
-            var now = time.GetUtcNow();
-            var events = await PurgeEventsAsync(now.AddDays(-o.Days), now.AddDays(-o.DeadDays), o, cancellationToken);
-            var keys = await PurgeIdempotencyKeysAsync(now, o, cancellationToken);
-            if (events + keys > 0)
-                logger.LogInformation("Retention removed {Events} events older than {Days} days (with their deliveries and attempts) and {Keys} expired idempotency keys",
-                    events, o.Days, keys);
-            return new(true, events, keys);
-        }
-        finally
-        {
-            await using var unlock = new NpgsqlCommand($"SELECT pg_advisory_unlock({AdvisoryLock})", lockConnection);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
-        }
+        var o = options.Value;
+        var now = time.GetUtcNow();
+        var total = await PurgeEventsAsync(now.AddDays(-o.Days), now.AddDays(-o.DeadDays), o, cancellationToken);
+        if (total > 0) logger.LogInformation("Retention removed {Events} events older than {Days} days, with their deliveries and attempts", total, o.Days);
+        return total;
+    }
+
+    /// <summary>Removes idempotency keys whose window has passed.</summary>
+    public async Task<long> PurgeIdempotencyKeysAsync(CancellationToken cancellationToken)
+    {
+        var total = await PurgeIdempotencyKeysAsync(time.GetUtcNow(), options.Value, cancellationToken);
+        if (total > 0) logger.LogInformation("Retention removed {Keys} expired idempotency keys", total);
+        return total;
     }
 
     private async Task<long> PurgeEventsAsync(DateTimeOffset cutoff, DateTimeOffset deadCutoff, RetentionOptions o, CancellationToken cancellationToken)
@@ -124,11 +112,5 @@ public sealed class RetentionPurge(
     private async Task PauseAsync(RetentionOptions o, CancellationToken cancellationToken)
     {
         if (o.BatchPause > TimeSpan.Zero) await Task.Delay(o.BatchPause, time, cancellationToken);
-    }
-
-    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({AdvisoryLock})", connection);
-        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 }

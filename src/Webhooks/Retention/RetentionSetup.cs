@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Webhooks.Jobs;
 
 namespace Webhooks.Retention;
 
@@ -9,10 +10,10 @@ public static class RetentionSetup
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RetentionOptions>, RetentionOptionsValidator>();
         builder.Services.AddSingleton<RetentionPurge>();
-
-        // Background work belongs to worker instances; API-only instances just serve requests.
-        if (builder.Configuration.GetValue("Webhooks:Workers:Enabled", true) &&
-            builder.Configuration.GetValue($"{RetentionOptions.Section}:Enabled", true))
-            builder.Services.AddHostedService<RetentionService>();
+        if (builder.Configuration.GetValue($"{RetentionOptions.Section}:Enabled", true))
+        {
+            builder.Services.AddSingleton<IRecurringWork, RetentionJob>();
+            builder.Services.AddSingleton<IRecurringWork, IdempotencyKeysJob>();
+        }
     }
 }

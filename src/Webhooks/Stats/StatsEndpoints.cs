@@ -1,10 +1,15 @@
 using Webhooks.Auth;
+using Webhooks.Jobs;
 
 namespace Webhooks.Stats;
 
 public static class StatsEndpoints
 {
-    public static void AddStats(this IHostApplicationBuilder builder) => builder.Services.AddScoped<StatsService>();
+    public static void AddStats(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<StatsService>();
+        builder.Services.AddSingleton<IRecurringWork, StatsRollupJob>();
+    }
 
     public static RouteGroupBuilder MapStatsEndpoints(this IEndpointRouteBuilder routes)
     {

@@ -1,3 +1,4 @@
+using Webhooks.Jobs;
 namespace Webhooks.Subscriptions;
 
 public static class SubscriptionSetup
@@ -6,6 +7,7 @@ public static class SubscriptionSetup
     {
         builder.Services.AddSingleton<EndpointAddressGuard>();
         builder.Services.AddSingleton<SigningSecrets>();
+        builder.Services.AddSingleton<IRecurringWork, SigningSecretsJob>();
         builder.Services.AddSingleton<DestinationCredentials>();
         builder.Services.AddSingleton<DestinationRules>();
         builder.Services.AddScoped<SubscriptionService>();

@@ -17,15 +17,18 @@ public sealed class DeadLetterActions(WebhooksDb db, UiQueries queries, ReplaySe
 {
     public Task<int> CountAsync(DeliverySearch search, Caller caller, IReadOnlyCollection<Guid>? ids) => Matching(search, caller, ids).CountAsync();
 
-    /// <summary>Replays what was chosen as one replay with one audit entry; answers how many deliveries went.</summary>
-    public async Task<int> ReplayAsync(DeliverySearch search, Caller caller, IReadOnlyCollection<Guid>? ids)
+    /// <summary>
+    /// Replays what was chosen as one replay with one audit entry; answers how many deliveries go, and the job that
+    /// queues them when it is all that match the filters (a selection is queued at once).
+    /// </summary>
+    public async Task<(int Count, Guid? JobId)> ReplayAsync(DeliverySearch search, Caller caller, IReadOnlyCollection<Guid>? ids)
     {
         if (ids is null && search.StatusCode is null)
-            return await replays.ReplayAsync(
+            return await replays.StartReplayAsync(
                 new DeliveryFilter(DeliveryStatus.Dead, search.SubscriptionId, search.PartnerId, search.EventType, search.Since, search.Until), caller);
         // A selection, or a filter the replay service does not take (the last status code): the deliveries it chose, in one replay.
         var chosen = await Matching(search, caller, ids).Select(r => r.Delivery.Id).ToListAsync();
-        return await replays.ReplaySelectionAsync(chosen, RecordedAs(search, ids), caller);
+        return (await replays.ReplaySelectionAsync(chosen, RecordedAs(search, ids), caller), null);
     }
 
     public async Task<Failure?> ReplayOneAsync(Guid id, Caller caller) => await replays.ReplayOneAsync(id, caller) switch

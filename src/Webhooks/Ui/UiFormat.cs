@@ -36,6 +36,14 @@ public static class UiFormat
 
     public static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0.#") + " %" : "no attempts yet";
 
+    /// <summary>What a long job does, in words.</summary>
+    public static string JobKind(string kind) => kind switch
+    {
+        "replay" => "Bulk replay",
+        "partner-delete" => "Discarding a removed partner's unsent deliveries",
+        _ => kind,
+    };
+
     public static string Short(Guid id) => id.ToString()[..8];
 
     public static Dictionary<string, string> Headers(string? json)

@@ -10,7 +10,8 @@ public class WebhooksApp : WebApplicationFactory<Program>, IAsyncLifetime
     public const string AdminKey = TestCredentials.AdminKey;
     public const string AdminPassword = TestCredentials.AdminPassword;
 
-    public string ConnectionString { get; private set; } = "";
+    /// <summary>The app's database: a new one, unless a subclass names one (a second instance over the same database).</summary>
+    public string ConnectionString { get; protected set; } = "";
 
     /// <summary>Settings on top of appsettings.json; a test class overrides or adds to them.</summary>
     protected virtual Dictionary<string, string?> Settings => new()
@@ -25,7 +26,7 @@ public class WebhooksApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        ConnectionString = await TestPostgres.CreateDatabaseAsync();
+        if (ConnectionString == "") ConnectionString = await TestPostgres.CreateDatabaseAsync();
         _ = Services; // start the host: migrations and bootstrap run now
     }
 

@@ -94,6 +94,11 @@ public sealed class PrometheusTests
         Assert.All(streaks, s => Assert.Equal(2, s.Value));
         Assert.Equal(2, scrape.Named("webhooks_endpoint_failing_duration_seconds").Count());
 
+        // Background jobs by state, from Hangfire: the recurring ones are registered at start.
+        Assert.Equal("gauge", scrape.Types["webhooks_jobs"]);
+        Assert.True(scrape.Value("webhooks_jobs", ("state", "recurring")) >= 4, "the recurring jobs are not counted");
+        Assert.NotNull(scrape.Value("webhooks_jobs", ("state", "failed")));
+
         // The framework's and the runtime's; the HTTP client's per method and status, not per subscriber host.
         var outgoing = scrape.Named("http_client_request_duration_seconds_bucket").ToList();
         Assert.Contains(outgoing, s => s.Labels["le"] == "0.005");

@@ -1,4 +1,6 @@
+using Hangfire;
 using Webhooks.Data;
+using Webhooks.Jobs;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Webhooks.Retention;
@@ -8,46 +10,48 @@ namespace Webhooks.Tests.Retention;
 
 public sealed class RetentionTests(RetentionTests.App app) : IClassFixture<RetentionTests.App>
 {
-    /// <summary>A worker instance whose retention runs every second.</summary>
+    /// <summary>A worker instance: its Hangfire server runs the recurring jobs.</summary>
     public sealed class App : WebhooksApp
     {
         protected override Dictionary<string, string?> Settings => new(base.Settings)
         {
             ["Webhooks:Workers:Enabled"] = "true",
             ["Webhooks:Retention:Days"] = "7",
-            ["Webhooks:Retention:Interval"] = "00:00:01",
         };
     }
 
     [Fact]
-    public async Task A_worker_instance_removes_old_events_on_its_timer()
+    public async Task The_Retention_job_removes_old_events_and_keeps_young_ones()
     {
         var old = await InsertEventAsync(DateTimeOffset.UtcNow.AddDays(-8));
         var young = await InsertEventAsync(DateTimeOffset.UtcNow.AddDays(-6));
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await ExistsAsync(old) && DateTime.UtcNow < deadline) await Task.Delay(200);
+        app.Services.GetRequiredService<IRecurringJobManager>().Trigger("Retention");
 
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await ExistsAsync(old) && DateTime.UtcNow < deadline) await Task.Delay(200);
         Assert.False(await ExistsAsync(old));
         Assert.True(await ExistsAsync(young));
     }
 
     [Fact]
-    public async Task Only_one_instance_purges_at_a_time()
+    public async Task A_run_skips_while_another_instance_holds_the_job()
     {
-        var purge = app.Services.GetRequiredService<RetentionPurge>();
+        var old = await InsertEventAsync(DateTimeOffset.UtcNow.AddDays(-9));
+        var runner = app.Services.GetRequiredService<RecurringWorkRunner>();
         await using var db = NpgsqlDataSource.Create(app.ConnectionString);
         await using var other = await db.OpenConnectionAsync();
-        await using (var take = new NpgsqlCommand($"SELECT pg_advisory_lock({RetentionPurge.AdvisoryLock})", other))
+        await using (var take = new NpgsqlCommand(RecurringWorkRunner.LockSql("pg_advisory_lock"), other) { Parameters = { new() { Value = "Retention" } } })
             await take.ExecuteNonQueryAsync();
 
-        var whileHeld = await purge.RunAsync(CancellationToken.None);
+        await runner.RunAsync("Retention", CancellationToken.None);
+        var keptWhileHeld = await ExistsAsync(old);
 
-        await using (var release = new NpgsqlCommand($"SELECT pg_advisory_unlock({RetentionPurge.AdvisoryLock})", other))
+        await using (var release = new NpgsqlCommand(RecurringWorkRunner.LockSql("pg_advisory_unlock"), other) { Parameters = { new() { Value = "Retention" } } })
             await release.ExecuteNonQueryAsync();
-        var afterwards = await RunWhenFreeAsync(purge);
-        Assert.False(whileHeld.Ran);
-        Assert.True(afterwards.Ran);
+        await RunWhenFreeAsync(runner, old);
+        Assert.True(keptWhileHeld);
+        Assert.False(await ExistsAsync(old));
     }
 
     [Fact]
@@ -85,13 +89,12 @@ public sealed class RetentionTests(RetentionTests.App app) : IClassFixture<Reten
         Assert.All(keys, k => Assert.True(k.Cascades && k.Indexed, $"{k.Name}: cascades {k.Cascades}, indexed {k.Indexed}"));
     }
 
-    // The instance's own timer may hold the lock for a moment.
-    private static async Task<RetentionResult> RunWhenFreeAsync(RetentionPurge purge)
+    // The instance's own Hangfire server may be running the job at that moment.
+    private async Task RunWhenFreeAsync(RecurringWorkRunner runner, Guid old)
     {
-        for (var i = 0; ; i++)
+        for (var i = 0; i < 50 && await ExistsAsync(old); i++)
         {
-            var result = await purge.RunAsync(CancellationToken.None);
-            if (result.Ran || i == 50) return result;
+            await runner.RunAsync("Retention", CancellationToken.None);
             await Task.Delay(100);
         }
     }

@@ -1,0 +1,92 @@
+using System.Linq.Expressions;
+using System.Text.Json;
+using Hangfire;
+using Microsoft.EntityFrameworkCore;
+using Webhooks.Auth;
+using Webhooks.Data;
+
+namespace Webhooks.Jobs;
+
+/// <summary>
+/// Long admin work as Hangfire jobs with a row of their own (admin_jobs) for progress. A request adds the row
+/// inside its own transaction (beside its audit entry) and, once that is committed, starts the job. The job moves
+/// its row on in the same transaction as each batch it does, so after a crash Hangfire runs it again and it goes
+/// on from where the last commit left it.
+/// </summary>
+public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobStorage storage, TimeProvider time)
+{
+    /// <summary>Adds the job's row in the current transaction; start it with <see cref="Start{TJob}"/> after the commit.</summary>
+    public async Task<Guid> AddAsync(string kind, Caller caller, long total, object arguments, CancellationToken cancellationToken = default)
+    {
+        var id = Guid.CreateVersion7(time.GetUtcNow());
+        var json = JsonSerializer.Serialize(arguments, JsonSerializerOptions.Web);
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO admin_jobs (id, kind, requested_by, partner_id, arguments, total)
+            VALUES ({id}, {kind}, {caller.Name}, {(caller.IsAdmin ? null : caller.PartnerId)}, {json}::jsonb, {total})
+            """, cancellationToken);
+        return id;
+    }
+
+    public async Task Start<TJob>(Guid id, Expression<Func<TJob, Task>> run)
+    {
+        var hangfireId = client.Enqueue(run);
+        await db.Database.ExecuteSqlAsync($"UPDATE admin_jobs SET hangfire_id = {hangfireId} WHERE id = {id}");
+    }
+
+    public async Task<(T Arguments, long Done, Guid? Position)?> LoadAsync<T>(Guid id, CancellationToken cancellationToken)
+    {
+        var row = await db.Database.SqlQuery<AdminJobRow>($"""
+            SELECT arguments::text AS "Arguments", done AS "Done", position AS "Position" FROM admin_jobs WHERE id = {id}
+            """).FirstOrDefaultAsync(cancellationToken);
+        return row is null ? null : (JsonSerializer.Deserialize<T>(row.Arguments, JsonSerializerOptions.Web)!, row.Done, row.Position);
+    }
+
+    /// <summary>Records a batch done, in the transaction that did it.</summary>
+    public Task AdvanceAsync(Guid id, long done, Guid? position, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"UPDATE admin_jobs SET done = done + {done}, position = coalesce({position}, position) WHERE id = {id}", cancellationToken);
+
+    public Task FinishAsync(Guid id, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"UPDATE admin_jobs SET finished_at = now() WHERE id = {id} AND finished_at IS NULL", cancellationToken);
+
+    /// <summary>The job as the caller may see it: admins see every job, a partner's caller the jobs its partner started.</summary>
+    public async Task<AdminJobResponse?> FindAsync(Guid id, Caller caller, CancellationToken cancellationToken = default)
+    {
+        var row = await db.Database.SqlQuery<Status>($"""
+            SELECT id AS "Id", kind AS "Kind", partner_id AS "PartnerId", hangfire_id AS "HangfireId", done AS "Done", total AS "Total",
+                   created_at AS "CreatedAt", finished_at AS "FinishedAt"
+            FROM admin_jobs WHERE id = {id}
+            """).FirstOrDefaultAsync(cancellationToken);
+        if (row is null || !(caller.IsAdmin || (row.PartnerId is { } p && p == caller.PartnerId))) return null;
+        var (state, error) = HangfireState(row);
+        return new AdminJobResponse(row.Id, row.Kind, state, new AdminJobProgress(row.Done, row.Total), row.CreatedAt,
+            state is AdminJobState.Succeeded or AdminJobState.Failed ? row.FinishedAt : null, error);
+    }
+
+    /// <summary>Hangfire's state of the job (its state names) is the truth of where it is; a retry waiting its turn counts as enqueued.</summary>
+    private (string State, string? Error) HangfireState(Status row)
+    {
+        if (row.HangfireId is null) return (AdminJobState.Enqueued, null);
+        using var connection = storage.GetConnection();
+        var state = connection.GetStateData(row.HangfireId);
+        return state?.Name switch
+        {
+            "Processing" => (AdminJobState.Processing, null),
+            "Succeeded" => (AdminJobState.Succeeded, null),
+            "Failed" => (AdminJobState.Failed, state.Data.TryGetValue("ExceptionMessage", out var message) ? message : state.Reason),
+            "Deleted" => (AdminJobState.Failed, "The job was deleted before it finished."),
+            _ => (AdminJobState.Enqueued, null),
+        };
+    }
+
+    private sealed class Status
+    {
+        public Guid Id { get; init; }
+        public required string Kind { get; init; }
+        public Guid? PartnerId { get; init; }
+        public string? HangfireId { get; init; }
+        public long Done { get; init; }
+        public long Total { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+        public DateTimeOffset? FinishedAt { get; init; }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Webhooks.Tests.Infrastructure;
+
+namespace Webhooks.Tests.Jobs;
+
+/// <summary>Long admin work answers 202 with a job id; GET /api/v1/jobs/{id} follows it to the end.</summary>
+public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>, IAsyncLifetime
+{
+    private TestReceiver _receiver = null!;
+    private readonly HttpClient _admin = app.Client();
+
+    public async Task InitializeAsync() => _receiver = await TestReceiver.StartAsync(_ => new Answer());
+
+    public async Task DisposeAsync() => await _receiver.DisposeAsync();
+
+    private async Task<(Guid Partner, Guid Subscription)> Subscribe()
+    {
+        var partner = await _admin.CreatePartner();
+        var created = await _admin.CreateSubscription(partner, _receiver.Url, "*");
+        return (partner, Guid.Parse((string)created["id"]!));
+    }
+
+    private async Task<JsonNode> WaitForJob(HttpClient client, string jobId, string state = "succeeded")
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
+        {
+            var job = await client.GetAsync($"/api/v1/jobs/{jobId}").Expect(HttpStatusCode.OK);
+            if ((string)job["state"]! == state || DateTime.UtcNow > deadline) return job;
+            await Task.Delay(200);
+        }
+    }
+
+    [Fact]
+    public async Task A_bulk_replay_is_a_job_that_reports_its_progress_to_the_end()
+    {
+        var (_, subscription) = await Subscribe();
+        var events = await DeliveryData.InsertEvents(app.ConnectionString, subscription, 25, status: "dead");
+
+        var answer = await _admin.PostAsJsonAsync("/api/v1/deliveries/replay", new { subscriptionId = subscription }).Expect(HttpStatusCode.Accepted);
+        Assert.Equal(25, (int)answer["count"]!);
+        var jobId = (string)answer["jobId"]!;
+
+        var job = await WaitForJob(_admin, jobId);
+        Assert.Equal("succeeded", (string)job["state"]!);
+        Assert.Equal("replay", (string)job["kind"]!);
+        Assert.Equal(25, (long)job["progress"]!["done"]!);
+        Assert.Equal(25, (long)job["progress"]!["total"]!);
+        Assert.NotNull(job["finishedAt"]);
+        Assert.Null(job["error"]);
+        await DeliveryData.WaitUntil(app.ConnectionString, "SELECT count(*) = 25 FROM deliveries WHERE event_id = ANY($1) AND status = 'succeeded'",
+            [events], "the replayed deliveries to succeed");
+    }
+
+    [Fact]
+    public async Task Deleting_a_partner_answers_at_once_and_a_job_discards_its_unsent_deliveries()
+    {
+        var (partner, subscription) = await Subscribe();
+        var paused = await DeliveryData.InsertEvents(app.ConnectionString, subscription, 1500, status: "paused");
+
+        var answer = await _admin.DeleteAsync($"/api/v1/partners/{partner}").Expect(HttpStatusCode.Accepted);
+        Assert.Equal(partner.ToString(), (string)answer["partnerId"]!);
+        await _admin.GetAsync($"/api/v1/partners/{partner}").Expect(HttpStatusCode.NotFound);
+
+        var job = await WaitForJob(_admin, (string)answer["jobId"]!);
+        Assert.Equal("partner-delete", (string)job["kind"]!);
+        Assert.Equal(1500, (long)job["progress"]!["total"]!);
+        Assert.Equal(1500, (long)job["progress"]!["done"]!);
+        Assert.Equal(1500L, await DeliveryData.Scalar<long>(app.ConnectionString,
+            "SELECT count(*) FROM deliveries WHERE event_id = ANY($1) AND status = 'discarded'", paused));
+    }
+
+    [Fact]
+    public async Task An_unknown_job_is_a_404_problem_and_a_partner_sees_only_its_own_jobs()
+    {
+        var unknown = await _admin.GetAsync($"/api/v1/jobs/{Guid.NewGuid()}").Expect(HttpStatusCode.NotFound);
+        Assert.Equal("urn:webhooks:problem:not-found", (string)unknown["type"]!);
+
+        var (partner, subscription) = await Subscribe();
+        await DeliveryData.InsertEvents(app.ConnectionString, subscription, 2, status: "dead");
+        var partnerClient = app.Client(await _admin.CreatePartnerKey(partner));
+        var own = await partnerClient.PostAsJsonAsync("/api/v1/deliveries/replay", new { status = "dead" }).Expect(HttpStatusCode.Accepted);
+        Assert.Equal(2, (int)own["count"]!);
+        Assert.Equal("succeeded", (string)(await WaitForJob(partnerClient, (string)own["jobId"]!))["state"]!);
+
+        var adminJob = await _admin.PostAsJsonAsync("/api/v1/deliveries/replay", new { subscriptionId = subscription }).Expect(HttpStatusCode.Accepted);
+        await partnerClient.GetAsync($"/api/v1/jobs/{(string)adminJob["jobId"]!}").Expect(HttpStatusCode.NotFound);
+    }
+}

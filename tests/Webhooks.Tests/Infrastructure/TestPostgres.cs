@@ -22,7 +22,9 @@ public static class TestPostgres
             await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
             await create.ExecuteNonQueryAsync();
         }
-        return new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = name }.ConnectionString;
+        // The app's own default connect timeout (3 s, to answer 503 quickly when the database is away) is shorter than a new
+        // backend can take to start on a loaded 2-core machine; tests run where it is, and the database is never away by a timeout here.
+        return new NpgsqlConnectionStringBuilder(cluster.ConnectionString) { Database = name, Timeout = 15 }.ConnectionString;
     }
 
     /// <summary>A cluster of its own, for tests that stop and start PostgreSQL.</summary>

@@ -1,7 +1,7 @@
 using Webhooks.Bench;
 
 // dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue|hangfire]
-//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...]
+//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...] [--long-polling]
 // dotnet run -c Release --project tests/Webhooks.Bench -- [brokers|rabbitmq-delivery|sqs-delivery|rabbitmq-source|sqs-source] [--events N]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
@@ -64,7 +64,7 @@ if (mode is "hangfire")
     // Issue 11's side by side: the one-endpoint scenario by the service's queue and as one Hangfire job per delivery, alternately.
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Queue or Hangfire on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
-    await HangfireBench.RunAsync(stack, events);
+    await HangfireBench.RunAsync(stack, events, longPolling: args.Contains("--long-polling"));
 }
 if (mode is "rabbitmq-delivery" or "brokers") await BrokerBench.RabbitMqDeliveryAsync(events);
 if (mode is "sqs-delivery" or "brokers") await BrokerBench.SqsDeliveryAsync(events);

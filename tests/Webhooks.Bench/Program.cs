@@ -1,7 +1,7 @@
 using Webhooks.Bench;
 
-// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue]
-//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...]
+// dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue|hangfire]
+//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...] [--long-polling]
 // dotnet run -c Release --project tests/Webhooks.Bench -- [brokers|rabbitmq-delivery|sqs-delivery|rabbitmq-source|sqs-source] [--events N]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
@@ -11,7 +11,7 @@ for (var i = 0; i < args.Length - 1; i++)
 Console.WriteLine($"PostgreSQL: {(BenchStack.WarmWal ? "2 GB of WAL filled and recycled before measuring" : "a new cluster")}" +
                   string.Concat(BenchStack.PostgresSettings.Select(p => $", {p.Key} = {p.Value}")));
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
-var events = args.SkipWhile(a => a != "--events").Skip(1).Select(int.Parse).FirstOrDefault(20_000);
+var events = args.SkipWhile(a => a != "--events").Skip(1).Select(int.Parse).FirstOrDefault(mode is "hangfire" ? 5_000 : 20_000);
 
 if (mode is "baseline")
 {
@@ -58,6 +58,13 @@ if (mode is "compare-queue")
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Queue comparison on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
     await QueueComparison.RunAsync(stack, events);
+}
+if (mode is "hangfire")
+{
+    // Issue 11's side by side: the one-endpoint scenario by the service's queue and as one Hangfire job per delivery, alternately.
+    await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
+    Console.WriteLine($"Queue or Hangfire on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
+    await HangfireBench.RunAsync(stack, events, longPolling: args.Contains("--long-polling"));
 }
 if (mode is "rabbitmq-delivery" or "brokers") await BrokerBench.RabbitMqDeliveryAsync(events);
 if (mode is "sqs-delivery" or "brokers") await BrokerBench.SqsDeliveryAsync(events);

@@ -1,7 +1,7 @@
 using Webhooks.Bench;
 
 // dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue|hangfire]
-//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...] [--long-polling]
+//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...] [--long-polling] [--rate N]
 // dotnet run -c Release --project tests/Webhooks.Bench -- [brokers|rabbitmq-delivery|sqs-delivery|rabbitmq-source|sqs-source] [--events N]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
@@ -47,10 +47,10 @@ if (mode is "one-endpoint" or "all")
 }
 if (mode is "soak")
 {
-    // A steady 500 events/s (1,000 deliveries/s) for --seconds (default 10 minutes), reported every 30 s.
+    // A steady --rate events/s (default 500: 1,000 deliveries/s) for --seconds (default 10 minutes), reported every 30 s.
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Soak on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
-    await DeliveryBench.SoakAsync(stack, perSecond: 500, TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600), TimeSpan.FromSeconds(30));
+    await DeliveryBench.SoakAsync(stack, perSecond: args.SkipWhile(a => a != "--rate").Skip(1).Select(int.Parse).FirstOrDefault(500), TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600), TimeSpan.FromSeconds(30));
 }
 if (mode is "compare-queue")
 {

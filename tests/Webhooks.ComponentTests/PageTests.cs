@@ -87,6 +87,8 @@ public sealed class PageTests(WebhooksApp app) : ComponentTest(app)
         var (type, _, subscriptionId) = await SubscriptionAsync("confirm");
         for (var i = 0; i < 3; i++) await DeadAsync(await EventAsync(type), 500);
         At($"/dead-letters?subscriptionId={subscriptionId}");
+        // The page renders on the server; the replay's progress island in it asks how it is rendered.
+        SetRendererInfo(new RendererInfo("Static", isInteractive: false));
         var http = Request(Admin, "POST");
 
         http.Request.Form = new FormCollection(new Dictionary<string, StringValues> { ["Action"] = "preview-replay-all" });

@@ -98,6 +98,8 @@ public sealed class LiveViewTests(BrowserApp app) : IClassFixture<BrowserApp>
         var loads = CountFullLoads(page);
         await page.GetByRole(AriaRole.Link, new() { Name = "Deliveries", Exact = true }).ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Deliveries");
+        // The page streams: its form is rendered again when the rows arrive, which would undo a choice made before that.
+        await Assertions.Expect(page.Locator("p.loading")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
         await page.Locator("#status").SelectOptionAsync("dead");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
         // An enhanced navigation changes the address without a load event: wait for the address itself.

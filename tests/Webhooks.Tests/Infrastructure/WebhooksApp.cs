@@ -30,7 +30,8 @@ public class WebhooksApp : WebApplicationFactory<Program>, IAsyncLifetime
         _ = Services; // start the host: migrations and bootstrap run now
     }
 
-    Task IAsyncLifetime.DisposeAsync() => base.DisposeAsync().AsTask();
+    /// <summary>Through the virtual DisposeAsync, so a subclass closes what talks to the app (a browser) before the app stops.</summary>
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -109,7 +109,7 @@ public sealed class DeliveryWorker(
         {
             if (delivery.Deleted) writer.Add(new Released(delivery, DeliveryStatus.Discarded, TimeSpan.Zero));
             else if (!delivery.Enabled) writer.Add(new Released(delivery, DeliveryStatus.Paused, TimeSpan.Zero));
-            else if (gates.For(delivery.SubscriptionId) is var gate && !gate.TryHold()) writer.Add(new Released(delivery, DeliveryStatus.Pending, gate.BusyRetry()));
+            else if (gates.For(delivery) is var gate && !gate.TryHold()) writer.Add(new Released(delivery, DeliveryStatus.Pending, gate.BusyRetry()));
             else toSend.Add(delivery);
         }
         var slots = await RateLimitSlotsAsync(toSend, stopping);
@@ -118,7 +118,7 @@ public sealed class DeliveryWorker(
             var notBefore = slots.GetValueOrDefault(delivery.Id);
             if (notBefore > 2 * SlotHorizon)
             {
-                gates.For(delivery.SubscriptionId).Unhold();
+                gates.For(delivery).Unhold();
                 writer.Add(new Released(delivery, DeliveryStatus.Pending, notBefore));
                 continue;
             }
@@ -169,7 +169,7 @@ public sealed class DeliveryWorker(
 
     private async Task ProcessAsync(ClaimedDelivery delivery, TimeSpan notBefore, CancellationToken stopping)
     {
-        var gate = gates.For(delivery.SubscriptionId);
+        var gate = gates.For(delivery);
         var holding = true;
         try
         {
@@ -191,7 +191,7 @@ public sealed class DeliveryWorker(
                     return;
                 }
                 if (pause > TimeSpan.Zero) await Task.Delay(pause, stopping);
-                var host = gates.Host(delivery.Host);
+                var host = gates.Host(delivery);
                 await host.WaitAsync(stopping);
                 AttemptResult? attempt;
                 try

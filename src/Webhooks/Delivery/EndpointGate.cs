@@ -9,7 +9,9 @@ namespace Webhooks.Delivery;
 /// climbs back to half its old value by doubling. An endpoint may hold about a second's worth of its sending, so a fast endpoint
 /// can use the whole worker while a slow one holds only twice its in-flight limit.
 /// </summary>
-public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider time)
+/// <param name="latencyMeansLoad">False for a destination whose answers slow down as more are in flight by design (a broker's
+/// batched confirms): its limit grows with every round, and only throttling, timeouts and failed connects bring it down.</param>
+public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider time, bool latencyMeansLoad = true)
 {
     private const int InitialLimit = 8;
     private const double HoldSeconds = 1;
@@ -147,7 +149,7 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
         var mean = _roundMs / _roundCount;
         // The best round is forgotten slowly, so that an endpoint that got slower for good is judged by its new pace.
         _bestMs = Math.Min(mean, _bestMs * 1.02);
-        if (mean <= 2 * _bestMs + SlackMs)
+        if (!latencyMeansLoad || mean <= 2 * _bestMs + SlackMs)
             _limit = Math.Min(maxInFlight, _limit < _threshold ? Math.Min(2 * _limit, _threshold) : _limit + 1);
         else
             _threshold = _limit;

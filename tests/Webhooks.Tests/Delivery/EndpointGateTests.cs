@@ -54,6 +54,24 @@ public sealed class EndpointGateTests
     }
 
     [Fact]
+    public async Task A_broker_gate_grows_while_confirms_slow_down_and_a_throttling_broker_still_drops_it_to_one()
+    {
+        var gate = new EndpointGate(maxInFlight: 256, concurrency: 512, _time, latencyMeansLoad: false);
+        var limits = new List<int> { gate.Limit };
+        // Batched confirms: the more in flight, the longer each waits for its batch.
+        foreach (var durationMs in new[] { 2, 5, 15, 40, 90, 90 })
+        {
+            await Round(gate, durationMs);
+            limits.Add(gate.Limit);
+        }
+        Assert.Equal([8, 16, 32, 64, 128, 256, 256], limits);
+
+        gate.Observe(Answer(2, status: null, errorKind: ErrorKinds.Throttled));
+        Assert.Equal(1, gate.Limit);
+        Assert.True(gate.PauseRemaining > TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task A_503_drops_the_limit_to_one_and_pauses_the_endpoint_then_it_climbs_back()
     {
         var gate = new EndpointGate(maxInFlight: 64, concurrency: 512, _time);

@@ -41,6 +41,7 @@ builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.AddWebhooksOpenApi();
 
 var app = builder.Build();
+app.UseCircuitShutdown();
 app.UseExceptionHandler();
 app.UseApiProblemDetails();
 app.UseStaticFiles();

@@ -9,7 +9,7 @@ namespace Webhooks.Delivery;
 /// climbs back to half its old value by doubling. An endpoint may hold about a second's worth of its sending, so a fast endpoint
 /// can use the whole worker while a slow one holds only twice its in-flight limit.
 /// </summary>
-/// <param name="latencyMeansLoad">False for a destination whose answers slow down as more are in flight by design (a broker's
+/// <param name="latencyMeansLoad">False for a destination whose answers slow down as more are in flight by design (RabbitMQ's
 /// batched confirms): its limit grows with every round, and only throttling, timeouts and failed connects bring it down.</param>
 public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider time, bool latencyMeansLoad = true)
 {

@@ -17,10 +17,10 @@ public sealed class WorkerOptions
     /// <summary>Attempts in flight to one destination host, across every subscription that sends to it.</summary>
     public int MaxInFlightPerHost { get; set; } = 64;
     /// <summary>
-    /// Publishes in flight to one broker destination, and to one broker host across its subscriptions. A broker's
-    /// throughput comes from many publishes in flight (RabbitMQ confirms them in batches on one connection).
+    /// Publishes in flight to one RabbitMQ destination, and to one RabbitMQ host across its subscriptions. They share one
+    /// connection and the broker confirms them in batches, so its throughput comes from many in flight.
     /// </summary>
-    public int MaxInFlightPerBroker { get; set; } = 256;
+    public int MaxInFlightPerRabbitMq { get; set; } = 256;
     /// <summary>How often to look for due deliveries when no notification arrives (retries come due this way).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>How long a claim holds a delivery; renewed while it is held. Must exceed Webhooks:Delivery:Timeout.</summary>
@@ -40,8 +40,8 @@ internal sealed class WorkerOptionsValidator(IOptions<DeliveryOptions> delivery)
             errors.Add($"{WorkerOptions.Section}:MaxInFlightPerEndpoint must be between 1 and 1000 (was {o.MaxInFlightPerEndpoint}).");
         if (o.MaxInFlightPerHost is < 1 or > 10_000)
             errors.Add($"{WorkerOptions.Section}:MaxInFlightPerHost must be between 1 and 10000 (was {o.MaxInFlightPerHost}).");
-        if (o.MaxInFlightPerBroker is < 1 or > 10_000)
-            errors.Add($"{WorkerOptions.Section}:MaxInFlightPerBroker must be between 1 and 10000 (was {o.MaxInFlightPerBroker}).");
+        if (o.MaxInFlightPerRabbitMq is < 1 or > 10_000)
+            errors.Add($"{WorkerOptions.Section}:MaxInFlightPerRabbitMq must be between 1 and 10000 (was {o.MaxInFlightPerRabbitMq}).");
         if (o.PollInterval < TimeSpan.FromMilliseconds(10) || o.PollInterval > TimeSpan.FromMinutes(1))
             errors.Add($"{WorkerOptions.Section}:PollInterval must be between 00:00:00.010 and 00:01:00 (was {o.PollInterval}).");
         var minimum = delivery.Value.Timeout + TimeSpan.FromSeconds(2);

@@ -54,7 +54,7 @@ public sealed class EndpointGateTests
     }
 
     [Fact]
-    public async Task A_broker_gate_grows_while_confirms_slow_down_and_a_throttling_broker_still_drops_it_to_one()
+    public async Task A_rabbitmq_gate_grows_while_confirms_slow_down_and_a_blocking_broker_still_drops_it_to_one()
     {
         var gate = new EndpointGate(maxInFlight: 256, concurrency: 512, _time, latencyMeansLoad: false);
         var limits = new List<int> { gate.Limit };

@@ -43,6 +43,7 @@ public sealed class ReceiverSnippetTests(DeliveryApp app) : IClassFixture<Delive
         Assert.Equal(HttpStatusCode.BadRequest, await Post(http, receiver.Url, forged, now, body, body.Replace("12.5", "1250"), secret));
         Assert.Equal(HttpStatusCode.BadRequest, await Post(http, receiver.Url, forged, now, body, body, SigningSecrets.Generate()));
         Assert.Equal(HttpStatusCode.BadRequest, await Post(http, receiver.Url, forged, now - 600, body, body, secret));
+        await receiver.WaitForLinesStartingWith("rejected", 3);
         Assert.Equal(3, receiver.Lines.Count(l => l.StartsWith("rejected")));
         Assert.DoesNotContain(receiver.Lines, l => l.Contains(forged));
     }

@@ -72,6 +72,20 @@ public sealed class SnippetProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the snippet has printed <paramref name="count"/> lines starting with <paramref name="prefix"/>: a line it
+    /// logs while answering reaches the pipe after its answer reaches the client.
+    /// </summary>
+    public async Task WaitForLinesStartingWith(string prefix, int count)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Lines.Count(l => l.StartsWith(prefix)) < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The receiver did not print {count} lines starting '{prefix}'. It printed:\n{string.Join('\n', Lines)}");
+            await Task.Delay(50);
+        }
+    }
+
     private static async Task<ProcessStartInfo> CommandFor(string file)
     {
         switch (Path.GetExtension(file))

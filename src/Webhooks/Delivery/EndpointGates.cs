@@ -13,7 +13,8 @@ namespace Webhooks.Delivery;
 public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(Guid, bool), EndpointGate> _gates = new();
-    private readonly ConcurrentDictionary<(string, bool), SemaphoreSlim> _hosts = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _hosts = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _rabbitMqHosts = new(StringComparer.OrdinalIgnoreCase);
 
     public EndpointGate For(ClaimedDelivery delivery) =>
         _gates.GetOrAdd((delivery.SubscriptionId, delivery.Broker is RabbitMqSettings), key => key.Item2
@@ -21,10 +22,9 @@ public sealed class EndpointGates(IOptionsMonitor<WorkerOptions> options, TimePr
             : new EndpointGate(options.CurrentValue.MaxInFlightPerEndpoint, options.CurrentValue.Concurrency, time));
 
     /// <summary>The slots of one destination host, shared by every endpoint on it.</summary>
-    public SemaphoreSlim Host(ClaimedDelivery delivery) =>
-        _hosts.GetOrAdd((delivery.Host.ToLowerInvariant(), delivery.Broker is RabbitMqSettings), key =>
-        {
-            var slots = key.Item2 ? options.CurrentValue.MaxInFlightPerRabbitMq : options.CurrentValue.MaxInFlightPerHost;
-            return new SemaphoreSlim(slots, slots);
-        });
+    public SemaphoreSlim Host(ClaimedDelivery delivery) => delivery.Broker is RabbitMqSettings
+        ? _rabbitMqHosts.GetOrAdd(delivery.Host, _ => Slots(options.CurrentValue.MaxInFlightPerRabbitMq))
+        : _hosts.GetOrAdd(delivery.Host, _ => Slots(options.CurrentValue.MaxInFlightPerHost));
+
+    private static SemaphoreSlim Slots(int count) => new(count, count);
 }

@@ -62,26 +62,21 @@ public sealed class SnippetProcess : IAsyncDisposable
     }
 
     /// <summary>Waits until the snippet has printed <paramref name="line"/>.</summary>
-    public async Task WaitForLine(string line)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!_lines.Contains(line))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"The receiver did not print '{line}'. It printed:\n{string.Join('\n', Lines)}");
-            await Task.Delay(50);
-        }
-    }
+    public Task WaitForLine(string line) => WaitUntil(() => _lines.Contains(line), $"print '{line}'");
 
     /// <summary>
     /// Waits until the snippet has printed <paramref name="count"/> lines starting with <paramref name="prefix"/>: a line it
     /// logs while answering reaches the pipe after its answer reaches the client.
     /// </summary>
-    public async Task WaitForLinesStartingWith(string prefix, int count)
+    public Task WaitForLinesStartingWith(string prefix, int count) =>
+        WaitUntil(() => Lines.Count(l => l.StartsWith(prefix)) >= count, $"print {count} lines starting '{prefix}'");
+
+    private async Task WaitUntil(Func<bool> printed, string what)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (Lines.Count(l => l.StartsWith(prefix)) < count)
+        while (!printed())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"The receiver did not print {count} lines starting '{prefix}'. It printed:\n{string.Join('\n', Lines)}");
+            Assert.True(DateTime.UtcNow < deadline, $"The receiver did not {what}. It printed:\n{string.Join('\n', Lines)}");
             await Task.Delay(50);
         }
     }

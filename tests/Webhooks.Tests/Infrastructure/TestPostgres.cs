@@ -61,10 +61,39 @@ public static class TestPostgres
         return cluster;
     }
 
+    private static readonly Lazy<bool> StaleSwept = new(SweepStaleClusters);
+
     private static string TempDirectory()
     {
+        _ = StaleSwept.Value;
         var root = Path.Combine(Path.GetTempPath(), "wh-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(root);
         return Path.Combine(root, "pg");
+    }
+
+    /// <summary>
+    /// A cluster is meant to be removed when its test run's process exits, but the test runner stops the test host while
+    /// pg_ctl is still waiting for the postmaster (seen on every run here), so each run leaves its clusters behind, and
+    /// repeated local runs filled this machine's disk. So a run first removes the clusters made over an hour ago (the
+    /// folder is written once, when the cluster is made) whose postmaster is not running.
+    /// </summary>
+    private static bool SweepStaleClusters()
+    {
+        var cutoff = DateTime.UtcNow.AddHours(-1);
+        foreach (var root in Directory.EnumerateDirectories(Path.GetTempPath(), "wh-*"))
+        {
+            var data = Path.Combine(root, "pg");
+            if (!Directory.Exists(data) || Directory.GetLastWriteTimeUtc(root) > cutoff || PostmasterRuns(data)) continue;
+            try { Directory.Delete(root, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return true;
+    }
+
+    private static bool PostmasterRuns(string data)
+    {
+        var pidFile = Path.Combine(data, "postmaster.pid");
+        if (!File.Exists(pidFile)) return false;
+        try { return int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}"); }
+        catch (IOException) { return true; }
     }
 }

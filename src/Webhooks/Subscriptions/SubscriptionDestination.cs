@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Webhooks.Delivery.Destinations;
+using Webhooks.Delivery.Formats;
 
 namespace Webhooks.Subscriptions;
 
@@ -86,6 +87,16 @@ public sealed partial class DestinationRules(EndpointAddressGuard guard, Destina
         foreach (var name in headers.Keys.Where(n => !SqsAttributeName().IsMatch(n) || n.StartsWith("aws.", StringComparison.OrdinalIgnoreCase)
                                                      || n.StartsWith("amazon.", StringComparison.OrdinalIgnoreCase) || n.Contains("..")))
             errors[$"$.headers.{name}"] = [$"'{name}' cannot be an SQS message attribute name (letters, digits, '-', '_' and '.', not starting with AWS. or Amazon.)."];
+    }
+
+    /// <summary>
+    /// Binary mode puts each CloudEvent attribute in a header of its own, and a posted CloudEvent may carry any number of
+    /// extensions: on SQS, with at most 10 message attributes, such a message would be refused at every attempt.
+    /// </summary>
+    public static void CheckFormat(string type, string? format, Dictionary<string, string[]> errors)
+    {
+        if (type == SqsSettings.Kind && format == DeliveryFormats.CloudEventsBinary)
+            errors["$.format"] = [$"An SQS destination cannot take '{DeliveryFormats.CloudEventsBinary}': it needs a message attribute per CloudEvent attribute and SQS carries at most 10. Use '{DeliveryFormats.CloudEventsStructured}' (the whole CloudEvent in the message body)."];
     }
 
     private CheckedDestination? CheckHttp(DestinationRequest d, Dictionary<string, string[]> errors)

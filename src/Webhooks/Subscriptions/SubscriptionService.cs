@@ -27,6 +27,7 @@ public sealed class SubscriptionService(
         SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
         if (destination is not null) DestinationRules.CheckHeaders(destination.Type, request.Headers, errors);
+        if (destination is not null) DestinationRules.CheckFormat(destination.Type, request.Format, errors);
         if (destination is not null && destination.Type != DestinationRules.Http && request.VerifyOwnership == true)
             errors["$.verifyOwnership"] = ["Only HTTP endpoints can take the ownership handshake; a broker destination cannot."];
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
@@ -95,6 +96,7 @@ public sealed class SubscriptionService(
         var headers = request.Headers is null ? null : SubscriptionHeaders.Merge(request.Headers, subscription.Headers, errors);
         var type = destination?.Type ?? (subscription.Destination is null ? DestinationRules.Http : BrokerSettings.Parse(subscription.Destination).Type);
         DestinationRules.CheckHeaders(type, headers ?? subscription.Headers, errors);
+        DestinationRules.CheckFormat(type, request.Format ?? subscription.Format, errors);
         if (type != DestinationRules.Http && (request.VerifyOwnership ?? subscription.VerifyOwnership))
             errors["$.verifyOwnership"] = ["Only HTTP endpoints can take the ownership handshake; set verifyOwnership to false for a broker destination."];
         if (errors.Count > 0) return Invalid(errors);

@@ -119,6 +119,33 @@ public sealed class DestinationApiTests(WebhooksApp app) : IClassFixture<Webhook
     }
 
     [Fact]
+    public async Task Cloudevents_binary_is_refused_for_sqs_when_created_and_when_patched_and_stores_nothing()
+    {
+        var partner = await _admin.CreatePartner();
+        var sqs = new
+        {
+            type = "sqs", queueUrl = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders", region = "eu-west-1",
+            accessKeyId = "AKIAIOSFODNN7EXAMPLE", secretAccessKey = "secret",
+        };
+        var binary = await _admin.PostAsJsonAsync("/api/v1/subscriptions", new { partnerId = partner, eventTypes = new[] { "*" }, destination = sqs, format = "cloudevents-binary" })
+            .Expect(HttpStatusCode.BadRequest);
+        Assert.Contains("cloudevents-structured", (string)binary["errors"]!["$.format"]![0]!);
+        Assert.Equal(0L, await DeliveryData.Scalar<long>(app.ConnectionString, "SELECT count(*) FROM subscriptions WHERE partner_id = $1", partner));
+
+        var structured = await _admin.PostAsJsonAsync("/api/v1/subscriptions", new { partnerId = partner, eventTypes = new[] { "*" }, destination = sqs, format = "cloudevents-structured" })
+            .Expect(HttpStatusCode.Created);
+        var patched = await _admin.PatchAsJsonAsync($"/api/v1/subscriptions/{structured["id"]}", new { format = "cloudevents-binary" }).Expect(HttpStatusCode.BadRequest);
+        Assert.NotNull(patched["errors"]!["$.format"]);
+
+        var http = await _admin.PostAsJsonAsync("/api/v1/subscriptions", new { partnerId = partner, eventTypes = new[] { "*" }, url = "https://hooks.example.com/ce", format = "cloudevents-binary" })
+            .Expect(HttpStatusCode.Created);
+        var moved = await _admin.PatchAsJsonAsync($"/api/v1/subscriptions/{http["id"]}", new { destination = sqs }).Expect(HttpStatusCode.BadRequest);
+        Assert.NotNull(moved["errors"]!["$.format"]);
+        Assert.Equal(new[] { "cloudevents-structured", "cloudevents-binary" }, await DeliveryData.Scalar<string[]>(app.ConnectionString,
+            "SELECT array_agg(format ORDER BY created_at) FROM subscriptions WHERE partner_id = $1", partner));
+    }
+
+    [Fact]
     public async Task The_dashboard_counts_a_broker_confirm_without_a_status_code_as_a_success()
     {
         var partner = await _admin.CreatePartner();

@@ -146,16 +146,27 @@ public sealed class RabbitMqSourceTests(RabbitMqNode rabbit) : IClassFixture<Rab
         string type;
         await using (var setup = await AppProcess.StartAsync(connectionString, new Dictionary<string, string> { ["Webhooks:Workers:Enabled"] = "false" }))
             type = await setup.Client().CreateEventType();
-        // The whole backlog is on the queue before the source starts, so the kill comes while it is being consumed.
-        await rabbit.PublishAsync(queue, Enumerable.Range(0, count).Select(i => ((string?)$"m-{i}", Event(type, i))));
+        // The messages go onto the queue while the first instance consumes them, at most two chunks ahead of the events it has
+        // made, and the kill comes at 1,000 events. What is not yet published cannot be consumed, so however the machine
+        // schedules this test, the instance is killed before it has all of them. (With the whole backlog on the queue at the
+        // start, a stall of this test once let one instance consume all 10,000 before the kill, in a clean-clone run.)
+        const int chunk = 500;
+        var published = 0;
         long atKill;
         await using (var first = await AppProcess.StartAsync(connectionString, settings))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (await EventCount(connectionString, type) < 1000 && DateTime.UtcNow < deadline) await Task.Delay(10);
+            for (long made; (made = await EventCount(connectionString, type)) < 1000 && DateTime.UtcNow < deadline;)
+            {
+                // At most two chunks ahead of what the instance has made.
+                if (made < published - chunk) { await Task.Delay(10); continue; }
+                await rabbit.PublishAsync(queue, Enumerable.Range(published, chunk).Select(i => ((string?)$"m-{i}", Event(type, i))));
+                published += chunk;
+            }
             first.Kill();
             atKill = await EventCount(connectionString, type);
         }
+        await rabbit.PublishAsync(queue, Enumerable.Range(published, count - published).Select(i => ((string?)$"m-{i}", Event(type, i))));
         Assert.InRange(atKill, 1, count - 1);
 
         await using (var second = await AppProcess.StartAsync(connectionString, settings))

@@ -44,6 +44,9 @@ class Receiver(BaseHTTPRequestHandler):
                 seen.add(webhook_id)
                 print(f"verified {webhook_id}", flush=True)  # hand the event to your own queue here
             self.send_response(204)
+        # This server speaks HTTP/1.0 and closes the connection after each answer; saying so stops a sender that keeps
+        # connections open from sending its next request on this one as it closes.
+        self.send_header("Connection", "close")
         self.end_headers()
 
     def log_message(self, *args):

@@ -26,10 +26,13 @@ public sealed class SubscriptionService(
         var destination = destinations.Check(request.Url, request.Destination, required: true, errors);
         SubscriptionRules.CheckFilters(request.EventTypes, errors);
         SubscriptionRules.CheckHeaders(request.Headers, errors);
-        if (destination is not null) DestinationRules.CheckHeaders(destination.Type, request.Headers, errors);
-        if (destination is not null) DestinationRules.CheckFormat(destination.Type, request.Format, errors);
-        if (destination is not null && destination.Type != DestinationRules.Http && request.VerifyOwnership == true)
-            errors["$.verifyOwnership"] = ["Only HTTP endpoints can take the ownership handshake; a broker destination cannot."];
+        if (destination is not null)
+        {
+            DestinationRules.CheckHeaders(destination.Type, request.Headers, errors);
+            DestinationRules.CheckFormat(destination.Type, request.Format, errors);
+            if (destination.Type != DestinationRules.Http && request.VerifyOwnership == true)
+                errors["$.verifyOwnership"] = ["Only HTTP endpoints can take the ownership handshake; a broker destination cannot."];
+        }
         SubscriptionRules.CheckRateLimit(request.RateLimitPerSecond, errors);
         SubscriptionRules.CheckFormat(request.Format, errors);
         CheckVerifyOwnership(request.VerifyOwnership, caller, errors);

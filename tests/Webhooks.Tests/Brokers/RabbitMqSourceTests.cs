@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using RabbitMQ.Client;
 using Webhooks.Tests.Infrastructure;
+using static Webhooks.Tests.Brokers.SourceFeed;
 
 namespace Webhooks.Tests.Brokers;
 
@@ -28,9 +29,6 @@ public sealed class RabbitMqSourceTests(RabbitMqNode rabbit) : IClassFixture<Rab
 
     private static byte[] Event(string type, int n, object? payload = null) =>
         JsonSerializer.SerializeToUtf8Bytes(new { type, payload = payload ?? new { orderId = $"o-{n}", amount = n } });
-
-    private static Task<long> EventCount(string connectionString, string type) =>
-        DeliveryData.Scalar<long>(connectionString, "SELECT count(*) FROM events WHERE type = $1", type);
 
     [Fact]
     public async Task Messages_become_events_once_per_message_id_and_leave_the_queue_only_once_committed()
@@ -146,26 +144,12 @@ public sealed class RabbitMqSourceTests(RabbitMqNode rabbit) : IClassFixture<Rab
         string type;
         await using (var setup = await AppProcess.StartAsync(connectionString, new Dictionary<string, string> { ["Webhooks:Workers:Enabled"] = "false" }))
             type = await setup.Client().CreateEventType();
-        // The messages go onto the queue while the first instance consumes them, at most two chunks ahead of the events it has
-        // made, and the kill comes at 1,000 events. What is not yet published cannot be consumed, so however the machine
-        // schedules this test, the instance is killed before it has all of them. (With the whole backlog on the queue at the
-        // start, a stall of this test once let one instance consume all 10,000 before the kill, in a clean-clone run.)
-        const int chunk = 500;
-        var published = 0;
+        // Published while the first instance consumes them; it is killed at 1,000 events (see SourceFeed.FeedThenKillAsync).
+        int published;
         long atKill;
         await using (var first = await AppProcess.StartAsync(connectionString, settings))
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            for (long made; (made = await EventCount(connectionString, type)) < 1000 && DateTime.UtcNow < deadline;)
-            {
-                // At most two chunks ahead of what the instance has made.
-                if (made < published - chunk) { await Task.Delay(10); continue; }
-                await rabbit.PublishAsync(queue, Enumerable.Range(published, chunk).Select(i => ((string?)$"m-{i}", Event(type, i))));
-                published += chunk;
-            }
-            first.Kill();
-            atKill = await EventCount(connectionString, type);
-        }
+            (published, atKill) = await FeedThenKillAsync(first, connectionString, type,
+                (from, n) => rabbit.PublishAsync(queue, Enumerable.Range(from, n).Select(i => ((string?)$"m-{i}", Event(type, i)))), chunk: 500, killAt: 1000);
         await rabbit.PublishAsync(queue, Enumerable.Range(published, count - published).Select(i => ((string?)$"m-{i}", Event(type, i))));
         Assert.InRange(atKill, 1, count - 1);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Amazon.SQS.Model;
 using Webhooks.Tests.Infrastructure;
+using static Webhooks.Tests.Brokers.SourceFeed;
 
 namespace Webhooks.Tests.Brokers;
 
@@ -26,9 +27,6 @@ public sealed class SqsSourceTests(FauxqsServer sqs) : IClassFixture<FauxqsServe
             await sqs.Client.SendMessageBatchAsync(new SendMessageBatchRequest(queueUrl,
                 chunk.Select(m => new SendMessageBatchRequestEntry(m.i.ToString(), m.b)).ToList()));
     }
-
-    private static Task<long> EventCount(string connectionString, string type) =>
-        DeliveryData.Scalar<long>(connectionString, "SELECT count(*) FROM events WHERE type = $1", type);
 
     [Fact]
     public async Task Messages_become_events_and_are_deleted_and_invalid_ones_reach_the_dead_letter_queue_through_the_redrive_policy()
@@ -67,24 +65,12 @@ public sealed class SqsSourceTests(FauxqsServer sqs) : IClassFixture<FauxqsServe
         settings["Webhooks:Workers:Enabled"] = "true";
         settings["Logging:LogLevel:Default"] = "Warning";
 
-        // The messages are sent while the first instance consumes them, at most two chunks ahead of the events it has made,
-        // and the kill comes at 300 events: what is not yet sent cannot be consumed, so however the machine schedules this
-        // test, the instance is killed before it has all of them (see the RabbitMQ source's kill test).
-        const int chunk = 150;
-        var sent = 0;
+        // Sent while the first instance consumes them; it is killed at 300 events (see SourceFeed.FeedThenKillAsync).
+        int sent;
         long atKill;
         await using (var first = await AppProcess.StartAsync(connectionString, settings))
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            for (long made; (made = await EventCount(connectionString, type)) < 300 && DateTime.UtcNow < deadline;)
-            {
-                if (made < sent - chunk) { await Task.Delay(10); continue; }
-                await SendAsync(queueUrl, Enumerable.Range(sent, chunk).Select(i => Event(type, i)));
-                sent += chunk;
-            }
-            first.Kill();
-            atKill = await EventCount(connectionString, type);
-        }
+            (sent, atKill) = await FeedThenKillAsync(first, connectionString, type,
+                (from, n) => SendAsync(queueUrl, Enumerable.Range(from, n).Select(i => Event(type, i))), chunk: 150, killAt: 300);
         await SendAsync(queueUrl, Enumerable.Range(sent, count - sent).Select(i => Event(type, i)));
         Assert.InRange(atKill, 1, count - 1);
 

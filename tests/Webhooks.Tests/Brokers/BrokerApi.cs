@@ -50,7 +50,12 @@ public static class BrokerApi
             var page = await admin.GetAsync($"/api/v1/deliveries?subscriptionId={subscription}&status={status}&limit=500").Expect(HttpStatusCode.OK);
             var data = page["data"]!.AsArray();
             if (data.Count >= count) return data;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{data.Count} of {count} deliveries of {subscription} are {status}.");
+            if (DateTime.UtcNow > deadline)
+            {
+                var all = await admin.GetAsync($"/api/v1/deliveries?subscriptionId={subscription}&limit=500").Expect(HttpStatusCode.OK);
+                var states = all["data"]!.AsArray().Select(d => $"{d!["status"]} after {d["attemptCount"]} attempts ({d["lastError"]})");
+                throw new TimeoutException($"{data.Count} of {count} deliveries of {subscription} are {status}; all: {string.Join("; ", states)}");
+            }
             await Task.Delay(100);
         }
     }

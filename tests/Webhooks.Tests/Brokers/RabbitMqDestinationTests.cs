@@ -113,6 +113,8 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
         {
             await rabbit.StartAsync();
         }
+        // Replayed before the restarted node takes publishes again, the quick retries here (0.1 s) could all fail again.
+        await rabbit.WaitUntilPublishableAsync(exchange, "orders");
 
         var deadId = (string)(await _admin.WaitForDeliveries(id, 1, "dead"))[0]!["id"]!;
         await _admin.PostAsync($"/api/v1/deliveries/{deadId}/replay", null).Expect(HttpStatusCode.Accepted);

@@ -188,6 +188,26 @@ public sealed class RabbitMqNode : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Waits until the broker confirms a publish to the exchange again after a restart (the probe message stays in the
+    /// bound queue): the node takes connections before it has recovered every durable queue.
+    /// </summary>
+    public async Task WaitUntilPublishableAsync(string exchange, string routingKey, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                await using var connection = await ConnectAsync();
+                await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: true, new BasicProperties { Persistent = true, MessageId = "probe" }, "{}"u8.ToArray());
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline) { await Task.Delay(100); }
+        }
+    }
+
     public async Task<uint> CountAsync(string queue)
     {
         await using var connection = await ConnectAsync();

@@ -146,7 +146,12 @@ internal sealed class RabbitMqPublisher(Uri uri, EndpointAddressGuard guard, Tim
         if (_connection is { IsOpen: true } open) return open;
         if (_lastFailure is { } failure && time.GetElapsedTime(failure.At) < ReconnectAfter)
             throw new BrokerConnectFailedException(failure.Error);
-        if (_connection is { } dead) await CloseQuietlyAsync(dead);
+        if (_connection is { } dead)
+        {
+            // Closed once: every later connect attempt would otherwise wait on closing it again.
+            _connection = null;
+            await CloseQuietlyAsync(dead);
+        }
         _channels.Clear();
         try
         {

@@ -76,6 +76,18 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
         return page;
     }
 
+    /// <summary>The Hangfire states an admin job went through, with their reasons and errors, newest first.</summary>
+    public async Task<string> JobHistory(Guid adminJobId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new Npgsql.NpgsqlCommand("SELECT hangfire_id FROM admin_jobs WHERE id = $1", connection) { Parameters = { new() { Value = adminJobId } } };
+        var hangfireId = (string)(await query.ExecuteScalarAsync())!;
+        var details = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi().JobDetails(hangfireId);
+        return details is null ? $"Hangfire has no job {hangfireId}" : string.Join("; ", details.History.Select(h =>
+            $"{h.CreatedAt:HH:mm:ss.fff} {h.StateName} ({h.Reason}) {string.Join(", ", h.Data.Where(d => d.Key.StartsWith("Exception")).Select(d => $"{d.Key}={d.Value}"))}"));
+    }
+
     public static Task Screenshot(IPage page, string name) =>
         page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, name + ".png"), FullPage = true });
 

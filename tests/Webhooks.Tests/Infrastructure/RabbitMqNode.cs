@@ -190,7 +190,8 @@ public sealed class RabbitMqNode : IAsyncLifetime
 
     /// <summary>
     /// Waits until the broker confirms a publish to the exchange again after a restart (the probe message stays in the
-    /// bound queue): the node takes connections before it has recovered every durable queue.
+    /// bound queue): taking a connection, which <see cref="StartAsync"/> waits for, may come before the node has
+    /// recovered its durable exchanges and queues.
     /// </summary>
     public async Task WaitUntilPublishableAsync(string exchange, string routingKey, TimeSpan? timeout = null)
     {

@@ -148,7 +148,7 @@ internal sealed class RabbitMqPublisher(Uri uri, EndpointAddressGuard guard, Tim
             throw new BrokerConnectFailedException(failure.Error);
         if (_connection is { } dead)
         {
-            // Closed once: every later connect attempt would otherwise wait on closing it again.
+            // Closed once, not again by every later connect attempt while the broker stays away.
             _connection = null;
             await CloseQuietlyAsync(dead);
         }

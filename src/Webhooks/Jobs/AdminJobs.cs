@@ -62,7 +62,10 @@ public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobSto
             state is AdminJobState.Succeeded or AdminJobState.Failed ? row.FinishedAt : null, error);
     }
 
-    /// <summary>Hangfire's state of the job (its state names) is the truth of where it is; a retry waiting its turn counts as enqueued.</summary>
+    /// <summary>
+    /// Hangfire's state of the job (its state names) is the truth of where it is. A run that failed and waits for its
+    /// automatic retry counts as enqueued, with the failure as its error, so a job that keeps failing does not look merely slow.
+    /// </summary>
     private (string State, string? Error) HangfireState(Status row)
     {
         if (row.HangfireId is null) return (AdminJobState.Enqueued, null);
@@ -74,6 +77,7 @@ public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobSto
             "Succeeded" => (AdminJobState.Succeeded, null),
             "Failed" => (AdminJobState.Failed, state.Data.TryGetValue("ExceptionMessage", out var message) ? message : state.Reason),
             "Deleted" => (AdminJobState.Failed, "The job was deleted before it finished."),
+            "Scheduled" => (AdminJobState.Enqueued, state.Reason),
             _ => (AdminJobState.Enqueued, null),
         };
     }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Webhooks.DeadLetters;
+using Webhooks.Jobs;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Jobs;
@@ -70,6 +73,31 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
         Assert.Equal(1500, (long)job["progress"]!["done"]!);
         Assert.Equal(1500L, await DeliveryData.Scalar<long>(app.ConnectionString,
             "SELECT count(*) FROM deliveries WHERE event_id = ANY($1) AND status = 'discarded'", paused));
+    }
+
+    [Fact]
+    public async Task A_run_that_failed_and_waits_for_its_retry_shows_as_enqueued_with_the_failure()
+    {
+        // A replay job whose stored arguments cannot be read: every run of it throws.
+        var id = Guid.NewGuid();
+        await DeliveryData.Execute(app.ConnectionString, """
+            INSERT INTO admin_jobs (id, kind, requested_by, arguments, total) VALUES ($1, 'replay', 'admin', '{"filter": 5}', 1)
+            """, id);
+        using (var scope = app.Services.CreateScope())
+            await scope.ServiceProvider.GetRequiredService<AdminJobs>().Start<BulkReplayJob>(id, j => j.RunAsync(id, CancellationToken.None));
+
+        // The first retry comes 2 s after the failure (BulkReplayJob's schedule); the error shows in between.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        var job = await _admin.GetAsync($"/api/v1/jobs/{id}").Expect(HttpStatusCode.OK);
+        while (job["error"] is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+            job = await _admin.GetAsync($"/api/v1/jobs/{id}").Expect(HttpStatusCode.OK);
+        }
+
+        Assert.Equal("enqueued", (string)job["state"]!);
+        Assert.StartsWith("Retry attempt 1 of 5: ", (string?)job["error"]);
+        Assert.Null(job["finishedAt"]);
     }
 
     [Fact]

@@ -65,9 +65,13 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         }
         catch (PlaywrightException e)
         {
-            // The page shows a failed run that waits for its retry as enqueued: Hangfire's history says what happened.
-            var jobId = Guid.Parse((await page.Locator(".job-progress").GetAttributeAsync("id"))!["job-".Length..]);
-            throw new Xunit.Sdk.XunitException($"{e.Message}\nThe job's history: {await app.JobHistory(jobId)}");
+            // What the view last showed (when it last updated, any error) and Hangfire's history of the job tell a stalled
+            // view from a job that never ran or keeps failing.
+            var progress = page.Locator(".job-progress");
+            var jobId = Guid.Parse((await progress.GetAttributeAsync("id"))!["job-".Length..]);
+            await BrowserApp.Screenshot(page, "32-replay-job-stuck");
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nAt {DateTime.UtcNow:HH:mm:ss} UTC the view showed: {await progress.InnerTextAsync()}" +
+                $"\nReconnect banner shown: {await page.Locator("#components-reconnect-modal").IsVisibleAsync()}\nThe job's history: {await app.JobHistory(jobId)}");
         }
         await Assertions.Expect(page.Locator(".job-progress .job-done")).ToHaveTextAsync("1");
         await BrowserApp.Screenshot(page, "32b-replay-job-done");

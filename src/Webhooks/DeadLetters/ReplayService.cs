@@ -53,10 +53,10 @@ public sealed class ReplayService(WebhooksDb db, AdminJobs jobs, IOptionsMonitor
         var count = await matching.CountAsync(cancellationToken);
         // max() has no uuid form before PostgreSQL 16.
         var last = await matching.OrderByDescending(r => r.Delivery.Id).Select(r => (Guid?)r.Delivery.Id).FirstOrDefaultAsync(cancellationToken);
-        var jobId = await jobs.AddAsync(BulkReplayJob.Kind, caller, count, new BulkReplay(filter, last, caller.Name, caller.IsAdmin, caller.PartnerId), cancellationToken);
+        var jobId = await jobs.AddAsync<BulkReplayJob>(BulkReplayJob.Kind, caller, count, new BulkReplay(filter, last, caller.Name, caller.IsAdmin, caller.PartnerId),
+            id => j => j.RunAsync(id, CancellationToken.None), cancellationToken);
         await Audit(caller, filter, count, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        await jobs.Start<BulkReplayJob>(jobId, j => j.RunAsync(jobId, CancellationToken.None));
         return (count, jobId);
     }
 
@@ -67,7 +67,7 @@ public sealed class ReplayService(WebhooksDb db, AdminJobs jobs, IOptionsMonitor
     /// </summary>
     public async Task RunReplayAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        if (await jobs.LoadAsync<BulkReplay>(jobId, cancellationToken) is not var (replay, done, position)) return;
+        var (replay, _, position) = await jobs.LoadAsync<BulkReplay>(jobId, cancellationToken);
         var caller = new Caller(replay.RequestedBy, replay.IsAdmin, false, replay.PartnerId, null);
         var status = replay.Filter.Status!;
         while (replay.Last is { } last)

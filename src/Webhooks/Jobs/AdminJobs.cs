@@ -8,37 +8,37 @@ using Webhooks.Data;
 namespace Webhooks.Jobs;
 
 /// <summary>
-/// Long admin work as Hangfire jobs with a row of their own (admin_jobs) for progress. A request adds the row
-/// inside its own transaction (beside its audit entry) and, once that is committed, starts the job. The job moves
-/// its row on in the same transaction as each batch it does, so after a crash Hangfire runs it again and it goes
-/// on from where the last commit left it.
+/// Long admin work as Hangfire jobs with a row of their own (admin_jobs) for progress. A request enqueues the job
+/// (on Hangfire's own connection, committed at once) and adds the row inside its own transaction, beside its audit
+/// entry: a committed row always has its job, whatever happens after the commit. A run that comes before the row is
+/// committed finds none and fails, and Hangfire's retry finds it; a request that rolled back leaves a job whose
+/// retries end as failed. The job moves its row on in the same transaction as each batch it does, so after a crash
+/// Hangfire runs it again and it goes on from where the last commit left it.
 /// </summary>
 public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobStorage storage, TimeProvider time)
 {
-    /// <summary>Adds the job's row in the current transaction; start it with <see cref="Start{TJob}"/> after the commit.</summary>
-    public async Task<Guid> AddAsync(string kind, Caller caller, long total, object arguments, CancellationToken cancellationToken = default)
+    /// <summary>Enqueues the job <paramref name="run"/> makes for the new id and adds its row in the current transaction.</summary>
+    public async Task<Guid> AddAsync<TJob>(string kind, Caller caller, long total, object arguments, Func<Guid, Expression<Func<TJob, Task>>> run,
+        CancellationToken cancellationToken = default)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow());
         var json = JsonSerializer.Serialize(arguments, JsonSerializerOptions.Web);
+        var hangfireId = client.Enqueue(run(id));
         await db.Database.ExecuteSqlAsync($"""
-            INSERT INTO admin_jobs (id, kind, requested_by, partner_id, arguments, total)
-            VALUES ({id}, {kind}, {caller.Name}, {(caller.IsAdmin ? null : caller.PartnerId)}, {json}::jsonb, {total})
+            INSERT INTO admin_jobs (id, kind, requested_by, partner_id, arguments, total, hangfire_id)
+            VALUES ({id}, {kind}, {caller.Name}, {(caller.IsAdmin ? null : caller.PartnerId)}, {json}::jsonb, {total}, {hangfireId})
             """, cancellationToken);
         return id;
     }
 
-    public async Task Start<TJob>(Guid id, Expression<Func<TJob, Task>> run)
-    {
-        var hangfireId = client.Enqueue(run);
-        await db.Database.ExecuteSqlAsync($"UPDATE admin_jobs SET hangfire_id = {hangfireId} WHERE id = {id}");
-    }
-
-    public async Task<(T Arguments, long Done, Guid? Position)?> LoadAsync<T>(Guid id, CancellationToken cancellationToken)
+    /// <summary>What a run reads of its job; throws while the request that added the row has not committed it.</summary>
+    public async Task<(T Arguments, long Done, Guid? Position)> LoadAsync<T>(Guid id, CancellationToken cancellationToken)
     {
         var row = await db.Database.SqlQuery<AdminJobRow>($"""
             SELECT arguments::text AS "Arguments", done AS "Done", position AS "Position" FROM admin_jobs WHERE id = {id}
-            """).FirstOrDefaultAsync(cancellationToken);
-        return row is null ? null : (JsonSerializer.Deserialize<T>(row.Arguments, JsonSerializerOptions.Web)!, row.Done, row.Position);
+            """).FirstOrDefaultAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"Admin job {id} has no row yet: the request that started it has not committed, or it rolled back.");
+        return (JsonSerializer.Deserialize<T>(row.Arguments, JsonSerializerOptions.Web)!, row.Done, row.Position);
     }
 
     /// <summary>Records a batch done, in the transaction that did it.</summary>

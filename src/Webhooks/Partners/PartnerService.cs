@@ -42,17 +42,17 @@ public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, TimeProvider t
         var unsent = await Unsent(id).LongCountAsync();
         await db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
-        var jobId = await jobs.AddAsync(PartnerDeletionJob.Kind, caller, unsent, new PartnerDeletionJob.Arguments(id));
+        var jobId = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, unsent, new PartnerDeletionJob.Arguments(id),
+            job => j => j.RunAsync(job, CancellationToken.None));
         await transaction.CommitAsync();
         foreach (var key in keys) ApiKeyAuthentication.Forget(cache, key.Hash);
-        await jobs.Start<PartnerDeletionJob>(jobId, j => j.RunAsync(jobId, CancellationToken.None));
         return new PartnerRemoval(id, jobId);
     }
 
     /// <summary>The body of a partner's deletion job: discards its subscriptions' unsent deliveries, a committed batch at a time.</summary>
     public async Task DiscardUnsentAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        if (await jobs.LoadAsync<PartnerDeletionJob.Arguments>(jobId, cancellationToken) is not var (arguments, _, _)) return;
+        var (arguments, _, _) = await jobs.LoadAsync<PartnerDeletionJob.Arguments>(jobId, cancellationToken);
         while (true)
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Webhooks.DeadLetters;
 using Webhooks.Jobs;
+using Webhooks.Partners;
 using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.Tests.Jobs;
@@ -13,6 +14,7 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
 {
     private TestReceiver _receiver = null!;
     private readonly HttpClient _admin = app.Client();
+    private static readonly Webhooks.Auth.Caller Admin = new("admin", IsAdmin: true, CanIngest: false, PartnerId: null, ApiKeyId: null);
 
     public async Task InitializeAsync() => _receiver = await TestReceiver.StartAsync(_ => new Answer());
 
@@ -79,12 +81,10 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
     public async Task A_run_that_failed_and_waits_for_its_retry_shows_as_enqueued_with_the_failure()
     {
         // A replay job whose stored arguments cannot be read: every run of it throws.
-        var id = Guid.NewGuid();
-        await DeliveryData.Execute(app.ConnectionString, """
-            INSERT INTO admin_jobs (id, kind, requested_by, arguments, total) VALUES ($1, 'replay', 'admin', '{"filter": 5}', 1)
-            """, id);
+        Guid id;
         using (var scope = app.Services.CreateScope())
-            await scope.ServiceProvider.GetRequiredService<AdminJobs>().Start<BulkReplayJob>(id, j => j.RunAsync(id, CancellationToken.None));
+            id = await scope.ServiceProvider.GetRequiredService<AdminJobs>().AddAsync<BulkReplayJob>(BulkReplayJob.Kind, Admin, 1, new { filter = 5 },
+                job => j => j.RunAsync(job, CancellationToken.None));
 
         // The first retry comes 2 s after the failure (BulkReplayJob's schedule); the error shows in between.
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -98,6 +98,32 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
         Assert.Equal("enqueued", (string)job["state"]!);
         Assert.StartsWith("Retry attempt 1 of 5: ", (string?)job["error"]);
         Assert.Null(job["finishedAt"]);
+    }
+
+    [Fact]
+    public async Task A_job_that_runs_before_its_request_commits_fails_and_its_retry_does_the_work()
+    {
+        var (partner, subscription) = await Subscribe();
+        var unsent = await DeliveryData.InsertEvents(app.ConnectionString, subscription, 3, status: "paused");
+
+        // The request's transaction stays open until the job's first run has failed for want of its row.
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<Webhooks.Data.WebhooksDb>();
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            var id = await scope.ServiceProvider.GetRequiredService<AdminJobs>().AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, Admin, 3,
+                new PartnerDeletionJob.Arguments(partner), job => j => j.RunAsync(job, CancellationToken.None));
+            await DeliveryData.WaitUntil(app.ConnectionString,
+                "SELECT EXISTS (SELECT FROM hangfire.job WHERE statename = 'Scheduled' AND arguments::text LIKE '%' || $1 || '%')",
+                [id.ToString()], "the job's first run to fail and wait for its retry", TimeSpan.FromSeconds(60));
+            await transaction.CommitAsync();
+
+            var done = await WaitForJob(_admin, id.ToString());
+            Assert.Equal("succeeded", (string)done["state"]!);
+            Assert.Equal(3, (long)done["progress"]!["done"]!);
+        }
+        Assert.Equal(3L, await DeliveryData.Scalar<long>(app.ConnectionString,
+            "SELECT count(*) FROM deliveries WHERE event_id = ANY($1) AND status = 'discarded'", unsent));
     }
 
     [Fact]

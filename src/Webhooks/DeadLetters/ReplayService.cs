@@ -53,11 +53,12 @@ public sealed class ReplayService(WebhooksDb db, AdminJobs jobs, IOptionsMonitor
         var count = await matching.CountAsync(cancellationToken);
         // max() has no uuid form before PostgreSQL 16.
         var last = await matching.OrderByDescending(r => r.Delivery.Id).Select(r => (Guid?)r.Delivery.Id).FirstOrDefaultAsync(cancellationToken);
-        var jobId = await jobs.AddAsync<BulkReplayJob>(BulkReplayJob.Kind, caller, count, new BulkReplay(filter, last, caller.Name, caller.IsAdmin, caller.PartnerId),
+        var job = await jobs.AddAsync<BulkReplayJob>(BulkReplayJob.Kind, caller, count, new BulkReplay(filter, last, caller.Name, caller.IsAdmin, caller.PartnerId),
             id => j => j.RunAsync(id, CancellationToken.None), cancellationToken);
         await Audit(caller, filter, count, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (count, jobId);
+        jobs.Start(job);
+        return (count, job.Id);
     }
 
     /// <summary>

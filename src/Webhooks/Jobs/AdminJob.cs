@@ -15,6 +15,9 @@ public static class AdminJobState
     public const string Failed = "failed";
 }
 
+/// <summary>A job just added by a request: its row's id and its Hangfire job's.</summary>
+public sealed record AddedAdminJob(Guid Id, string HangfireId);
+
 /// <summary>What a running job reads of its own row: its arguments and where it got to.</summary>
 public sealed class AdminJobRow
 {

@@ -1,6 +1,7 @@
 using System.Linq.Expressions;
 using System.Text.Json;
 using Hangfire;
+using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
 using Webhooks.Auth;
 using Webhooks.Data;
@@ -8,36 +9,42 @@ using Webhooks.Data;
 namespace Webhooks.Jobs;
 
 /// <summary>
-/// Long admin work as Hangfire jobs with a row of their own (admin_jobs) for progress. A request enqueues the job
-/// (on Hangfire's own connection, committed at once) and adds the row inside its own transaction, beside its audit
-/// entry: a committed row always has its job, whatever happens after the commit. A run that comes before the row is
-/// committed finds none and fails, and Hangfire's retry finds it; a request that rolled back leaves a job whose
-/// retries end as failed. The job moves its row on in the same transaction as each batch it does, so after a crash
-/// Hangfire runs it again and it goes on from where the last commit left it.
+/// Long admin work as Hangfire jobs with a row of their own (admin_jobs) for progress. A request schedules the job
+/// to start by itself a while later (on Hangfire's own connection, committed at once), adds the row inside its own
+/// transaction beside its audit entry and, once that is committed, starts the job at once. So a committed row always
+/// has a job that runs, even when the app dies right after the commit; a request that rolled back leaves a job that
+/// finds no row and ends as failed after its retries. The job moves its row on in the same transaction as each
+/// batch it does, so after a crash Hangfire runs it again and it goes on from where the last commit left it.
 /// </summary>
 public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobStorage storage, TimeProvider time)
 {
-    /// <summary>Enqueues the job <paramref name="run"/> makes for the new id and adds its row in the current transaction.</summary>
-    public async Task<Guid> AddAsync<TJob>(string kind, Caller caller, long total, object arguments, Func<Guid, Expression<Func<TJob, Task>>> run,
+    /// <summary>When a job not started by its request (the app died after the commit) starts by itself.</summary>
+    public static readonly TimeSpan StartsByItselfAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>Schedules the job <paramref name="run"/> makes for the new id and adds its row in the current transaction.</summary>
+    public async Task<AddedAdminJob> AddAsync<TJob>(string kind, Caller caller, long total, object arguments, Func<Guid, Expression<Func<TJob, Task>>> run,
         CancellationToken cancellationToken = default)
     {
         var id = Guid.CreateVersion7(time.GetUtcNow());
         var json = JsonSerializer.Serialize(arguments, JsonSerializerOptions.Web);
-        var hangfireId = client.Enqueue(run(id));
+        var hangfireId = client.Schedule(run(id), StartsByItselfAfter);
         await db.Database.ExecuteSqlAsync($"""
             INSERT INTO admin_jobs (id, kind, requested_by, partner_id, arguments, total, hangfire_id)
             VALUES ({id}, {kind}, {caller.Name}, {(caller.IsAdmin ? null : caller.PartnerId)}, {json}::jsonb, {total}, {hangfireId})
             """, cancellationToken);
-        return id;
+        return new AddedAdminJob(id, hangfireId);
     }
 
-    /// <summary>What a run reads of its job; throws while the request that added the row has not committed it.</summary>
+    /// <summary>Starts the job now that its row is committed (unless it has already started by itself).</summary>
+    public void Start(AddedAdminJob job) => client.ChangeState(job.HangfireId, new EnqueuedState(), ScheduledState.StateName);
+
+    /// <summary>What a run reads of its job; throws when the request that added the job has not committed its row.</summary>
     public async Task<(T Arguments, long Done, Guid? Position)> LoadAsync<T>(Guid id, CancellationToken cancellationToken)
     {
         var row = await db.Database.SqlQuery<AdminJobRow>($"""
             SELECT arguments::text AS "Arguments", done AS "Done", position AS "Position" FROM admin_jobs WHERE id = {id}
             """).FirstOrDefaultAsync(cancellationToken)
-            ?? throw new InvalidOperationException($"Admin job {id} has no row yet: the request that started it has not committed, or it rolled back.");
+            ?? throw new InvalidOperationException($"Admin job {id} has no row: the request that added it has not committed, or it rolled back.");
         return (JsonSerializer.Deserialize<T>(row.Arguments, JsonSerializerOptions.Web)!, row.Done, row.Position);
     }
 

@@ -42,11 +42,12 @@ public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, TimeProvider t
         var unsent = await Unsent(id).LongCountAsync();
         await db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
-        var jobId = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, unsent, new PartnerDeletionJob.Arguments(id),
-            job => j => j.RunAsync(job, CancellationToken.None));
+        var job = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, unsent, new PartnerDeletionJob.Arguments(id),
+            jobId => j => j.RunAsync(jobId, CancellationToken.None));
         await transaction.CommitAsync();
         foreach (var key in keys) ApiKeyAuthentication.Forget(cache, key.Hash);
-        return new PartnerRemoval(id, jobId);
+        jobs.Start(job);
+        return new PartnerRemoval(id, job.Id);
     }
 
     /// <summary>The body of a partner's deletion job: discards its subscriptions' unsent deliveries, a committed batch at a time.</summary>

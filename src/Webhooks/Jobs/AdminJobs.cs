@@ -16,7 +16,7 @@ namespace Webhooks.Jobs;
 /// finds no row and ends as failed after its retries. The job moves its row on in the same transaction as each
 /// batch it does, so after a crash Hangfire runs it again and it goes on from where the last commit left it.
 /// </summary>
-public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobStorage storage, TimeProvider time)
+public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobStorage storage, TimeProvider time, ILogger<AdminJobs> logger)
 {
     /// <summary>When a job not started by its request (the app died after the commit) starts by itself.</summary>
     public static readonly TimeSpan StartsByItselfAfter = TimeSpan.FromSeconds(30);
@@ -35,8 +35,21 @@ public sealed class AdminJobs(WebhooksDb db, IBackgroundJobClient client, JobSto
         return new AddedAdminJob(id, hangfireId);
     }
 
-    /// <summary>Starts the job now that its row is committed (unless it has already started by itself).</summary>
-    public void Start(AddedAdminJob job) => client.ChangeState(job.HangfireId, new EnqueuedState(), ScheduledState.StateName);
+    /// <summary>
+    /// Starts the job now that its row is committed (unless it has already started by itself). The request's work is
+    /// committed by then, so a failure here is logged, not answered: the job still starts by itself.
+    /// </summary>
+    public void Start(AddedAdminJob job)
+    {
+        try
+        {
+            client.ChangeState(job.HangfireId, new EnqueuedState(), ScheduledState.StateName);
+        }
+        catch (BackgroundJobClientException e)
+        {
+            logger.LogWarning(e, "Admin job {JobId} could not be started at once; it starts by itself within {Delay}", job.Id, StartsByItselfAfter);
+        }
+    }
 
     /// <summary>What a run reads of its job; throws when the request that added the job has not committed its row.</summary>
     public async Task<(T Arguments, long Done, Guid? Position)> LoadAsync<T>(Guid id, CancellationToken cancellationToken)

@@ -27,13 +27,15 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
         return (partner, Guid.Parse((string)created["id"]!));
     }
 
-    private async Task<JsonNode> WaitForJob(HttpClient client, string jobId, string state = "succeeded")
+    /// <summary>The job as the API shows it once <paramref name="until"/> holds (by default: it succeeded), or at the deadline.</summary>
+    private async Task<JsonNode> WaitForJob(HttpClient client, string jobId, Func<JsonNode, bool>? until = null)
     {
+        until ??= j => (string)j["state"]! == "succeeded";
         var deadline = DateTime.UtcNow.AddSeconds(90);
         while (true)
         {
             var job = await client.GetAsync($"/api/v1/jobs/{jobId}").Expect(HttpStatusCode.OK);
-            if ((string)job["state"]! == state || DateTime.UtcNow > deadline) return job;
+            if (until(job) || DateTime.UtcNow > deadline) return job;
             await Task.Delay(200);
         }
     }
@@ -83,18 +85,11 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
         // A replay job whose stored arguments cannot be read: every run of it throws.
         using var scope = app.Services.CreateScope();
         var jobs = scope.ServiceProvider.GetRequiredService<AdminJobs>();
-        var added = await jobs.AddAsync<BulkReplayJob>(BulkReplayJob.Kind, Admin, 1, new { filter = 5 }, job => j => j.RunAsync(job, CancellationToken.None));
+        var added = await jobs.AddAsync<BulkReplayJob>(BulkReplayJob.Kind, Admin, 1, new { filter = 5 }, id => j => j.RunAsync(id, CancellationToken.None));
         jobs.Start(added);
-        var id = added.Id;
 
         // The first retry comes 2 s after the failure (BulkReplayJob's schedule); the error shows in between.
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        var job = await _admin.GetAsync($"/api/v1/jobs/{id}").Expect(HttpStatusCode.OK);
-        while (job["error"] is null && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(100);
-            job = await _admin.GetAsync($"/api/v1/jobs/{id}").Expect(HttpStatusCode.OK);
-        }
+        var job = await WaitForJob(_admin, added.Id.ToString(), until: j => j["error"] is not null);
 
         Assert.Equal("enqueued", (string)job["state"]!);
         Assert.StartsWith("Retry attempt 1 of 5: ", (string?)job["error"]);
@@ -110,7 +105,7 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
         // The row is committed and the request stops there, as when the app dies right after its commit.
         using var scope = app.Services.CreateScope();
         var added = await scope.ServiceProvider.GetRequiredService<AdminJobs>().AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, Admin, 3,
-            new PartnerDeletionJob.Arguments(partner), job => j => j.RunAsync(job, CancellationToken.None));
+            new PartnerDeletionJob.Arguments(partner), id => j => j.RunAsync(id, CancellationToken.None));
         Assert.Equal("enqueued", (string)(await _admin.GetAsync($"/api/v1/jobs/{added.Id}").Expect(HttpStatusCode.OK))["state"]!);
 
         var done = await WaitForJob(_admin, added.Id.ToString());

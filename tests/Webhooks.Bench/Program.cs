@@ -50,7 +50,8 @@ if (mode is "soak")
     // A steady --rate events/s (default 500: 1,000 deliveries/s) for --seconds (default 10 minutes), reported every 30 s.
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Soak on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
-    await DeliveryBench.SoakAsync(stack, perSecond: args.SkipWhile(a => a != "--rate").Skip(1).Select(int.Parse).FirstOrDefault(500), TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600), TimeSpan.FromSeconds(30));
+    await DeliveryBench.SoakAsync(stack, perSecond: args.SkipWhile(a => a != "--rate").Skip(1).Select(int.Parse).FirstOrDefault(500), TimeSpan.FromSeconds(args.Contains("--seconds") ? seconds : 600),
+        TimeSpan.FromSeconds(args.SkipWhile(a => a != "--window").Skip(1).Select(int.Parse).FirstOrDefault(30)));
 }
 if (mode is "compare-queue")
 {

@@ -7,7 +7,9 @@ namespace Webhooks.Delivery;
 /// threshold and grows by one after it; answers slowing down stop the growth; timeouts and refused
 /// connections halve it; 429/502/503/504 (and a throttling broker) drop it to one, with a pause that doubles while they last, and it
 /// climbs back to half its old value by doubling. An endpoint may hold about a second's worth of its sending, so a fast endpoint
-/// can use the whole worker while a slow one holds only twice its in-flight limit.
+/// can use the whole worker while a slow one holds only twice its in-flight limit. What it sends in a second counts the
+/// doubling still to come: an endpoint whose first answers are slow because this process has only just started (its code not
+/// yet compiled, no connection open) would otherwise give back most of the first second's deliveries, for about a second each.
 /// </summary>
 /// <param name="latencyMeansLoad">False for a destination whose answers slow down as more are in flight by design (RabbitMQ's
 /// batched confirms): its limit grows with every round, and only throttling, timeouts and failed connects bring it down.</param>
@@ -30,6 +32,7 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
     private double _roundMs;
     private double _bestMs = double.MaxValue;
     private double _averageMs = 50;
+    private bool _answered;
     private int _throttleLevel;
     private long _pausedUntilTicks;
     private long _pushedBackUntilTicks;
@@ -38,7 +41,31 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
     public int Limit { get { lock (_lock) return (int)_limit; } }
 
     /// <summary>How many deliveries this endpoint may hold now: what it sends in about a second, at least twice its in-flight limit.</summary>
-    private int HoldLimit => (int)Math.Clamp(_limit * HoldSeconds * 1000 / Math.Max(1, _averageMs), 2 * _limit, Math.Max(2 * _limit, concurrency));
+    /// <remarks>
+    /// Growth is counted only once the endpoint has answered: before that its pace is a guess, and a slow endpoint with a
+    /// backlog would hold the whole worker until its first timeout.
+    /// </remarks>
+    private int HoldLimit => (int)Math.Clamp(SentWithin(HoldSeconds * 1000, growing: _answered), 2 * _limit, Math.Max(2 * _limit, concurrency));
+
+    /// <summary>How many this endpoint sends in <paramref name="ms"/> at its average pace, a round per answer time, with its limit doubling each round while in slow start.</summary>
+    private double SentWithin(double ms, bool growing)
+    {
+        var pace = Math.Max(1, _averageMs);
+        double sent = 0, limit = _limit;
+        for (; growing && ms > 0 && limit < _threshold; ms -= pace, limit = Math.Min(2 * limit, _threshold))
+            sent += limit * Math.Min(1, ms / pace);
+        return sent + Math.Max(0, ms) / pace * limit;
+    }
+
+    /// <summary>How long this endpoint takes to send <paramref name="count"/> at its average pace, with its limit doubling each round while in slow start.</summary>
+    private double MsToSend(double count)
+    {
+        var pace = Math.Max(1, _averageMs);
+        double ms = 0, limit = _limit;
+        for (; count > limit && limit < _threshold; ms += pace, limit = Math.Min(2 * limit, _threshold))
+            count -= limit;
+        return ms + pace * count / limit;
+    }
 
     public bool TryHold()
     {
@@ -104,7 +131,7 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
     public TimeSpan BusyRetry()
     {
         lock (_lock)
-            return RetryPolicy.WithJitter(TimeSpan.FromMilliseconds(Math.Clamp(_averageMs * Math.Max(1, _held) / _limit, 100, 10_000)));
+            return RetryPolicy.WithJitter(TimeSpan.FromMilliseconds(Math.Clamp(MsToSend(Math.Max(1, _held)), 100, 10_000)));
     }
 
     /// <summary>True at most once per <paramref name="delay"/>: the caller should push this endpoint's backlog back now.</summary>
@@ -121,6 +148,7 @@ public sealed class EndpointGate(int maxInFlight, int concurrency, TimeProvider 
         lock (_lock)
         {
             _averageMs = 0.8 * _averageMs + 0.2 * attempt.DurationMs;
+            _answered = true;
             if (attempt.StatusCode is 429 or 502 or 503 or 504 || attempt.ErrorKind is ErrorKinds.Throttled)
             {
                 _throttleLevel = Math.Min(_throttleLevel + 1, 7);

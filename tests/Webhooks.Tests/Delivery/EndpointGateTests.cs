@@ -108,6 +108,30 @@ public sealed class EndpointGateTests
     }
 
     [Fact]
+    public void A_new_endpoint_holds_a_second_at_the_assumed_pace_and_once_it_has_answered_counts_the_doubling_to_come()
+    {
+        var gate = new EndpointGate(maxInFlight: 64, concurrency: 512, _time);
+        // Before any answer: 8 in flight at the assumed 50 ms, no growth counted, so that an endpoint that turns out slow has
+        // not taken the whole worker before its first answer.
+        Assert.Equal(160, HoldAll(gate));
+
+        // A first answer slow because this process has only just started: 100 ms on average now. In a second the limit
+        // doubles from 8 to 64 (8, 16 and 32 in the first 300 ms, then 64 a round): 504 deliveries, where a limit kept at 8
+        // would send 80 and give back the rest.
+        gate.Observe(Answer(300));
+        Assert.Equal(504 - 160, HoldAll(gate));
+        // Sending what it holds takes about that second, where a limit kept at 8 would take 6.3 s.
+        Assert.InRange(gate.BusyRetry(), TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1.5));
+    }
+
+    private static int HoldAll(EndpointGate gate)
+    {
+        var held = 0;
+        while (gate.TryHold()) held++;
+        return held;
+    }
+
+    [Fact]
     public async Task A_slow_endpoint_holds_only_twice_its_limit_and_gives_back_what_waits_when_it_slows_down()
     {
         var gate = new EndpointGate(maxInFlight: 4, concurrency: 512, _time);

@@ -65,10 +65,10 @@ public static class DeliveryBench
     /// senders while delivery runs, timed from the first POST to the last arrival, in rounds (the median is the one to quote).
     /// </summary>
     /// <returns>The median round's deliveries per second.</returns>
-    public static async Task<double> OneEndpointAsync(BenchStack stack, int events = 20_000, int rounds = 3)
+    public static async Task<double> OneEndpointAsync(BenchStack stack, int events, int warmUp, int rounds = 3)
     {
         await using var receiver = await Receiver.StartAsync();
-        await OneEndpointRoundAsync(stack, receiver, events / 4); // warm-up: JIT, pools, the endpoint's in-flight limit
+        await OneEndpointRoundAsync(stack, receiver, warmUp); // JIT, pools, the endpoint's in-flight limit
         var rates = new List<double>();
         for (var round = 1; round <= rounds; round++)
         {

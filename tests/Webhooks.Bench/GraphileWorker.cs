@@ -43,10 +43,10 @@ public static class GraphileWorker
     }
 
     /// <summary>
-    /// One round: a new deliverer process migrates, starts and warms up with a quarter of <paramref name="events"/>; then, timed from
+    /// One round: a new deliverer process migrates, starts and warms up with <paramref name="warmUp"/> deliveries; then, timed from
     /// the moment it is told to add its jobs to the last arrival at <paramref name="receiver"/>, it delivers <paramref name="events"/>.
     /// </summary>
-    public static async Task<(double Rate, string Detail)> RoundAsync(BenchStack stack, CountingReceiver receiver, string databaseUrl, string secret, int events, int round)
+    public static async Task<(double Rate, string Detail)> RoundAsync(BenchStack stack, CountingReceiver receiver, string databaseUrl, string secret, int events, int warmUp, int round)
     {
         var payloads = Path.Combine(stack.Root, $"graphile-payloads-{events}.json");
         if (!File.Exists(payloads))
@@ -65,7 +65,7 @@ public static class GraphileWorker
                 ["WEBHOOK_SECRET"] = secret,
                 ["EVENT_TYPE"] = "bench.order",
                 ["PAYLOADS_FILE"] = payloads,
-                ["WARM_UP"] = (events / 4).ToString(),
+                ["WARM_UP"] = warmUp.ToString(),
                 ["ROUND"] = round.ToString(),
                 ["NO_LOG_SUCCESS"] = "1",
             },

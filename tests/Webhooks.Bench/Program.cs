@@ -1,7 +1,7 @@
 using Webhooks.Bench;
 
 // dotnet run -c Release --project tests/Webhooks.Bench -- [ingest|delivery|one-endpoint|all|soak|baseline|compare-queue|hangfire]
-//     [--seconds N] [--events N] [--warm-wal] [--statements] [--pg name=value ...] [--long-polling] [--rate N]
+//     [--seconds N] [--events N] [--rounds N] [--warm-up N] [--warm-wal] [--statements] [--pg name=value ...] [--long-polling] [--rate N]
 // dotnet run -c Release --project tests/Webhooks.Bench -- [brokers|rabbitmq-delivery|sqs-delivery|rabbitmq-source|sqs-source] [--events N]
 var mode = args.FirstOrDefault() is { } first && !first.StartsWith("--") ? first : "all";
 BenchStack.CountStatements = args.Contains("--statements");
@@ -12,6 +12,9 @@ Console.WriteLine($"PostgreSQL: {(BenchStack.WarmWal ? "2 GB of WAL filled and r
                   string.Concat(BenchStack.PostgresSettings.Select(p => $", {p.Key} = {p.Value}")));
 var seconds = args.SkipWhile(a => a != "--seconds").Skip(1).Select(int.Parse).FirstOrDefault(15);
 var events = args.SkipWhile(a => a != "--events").Skip(1).Select(int.Parse).FirstOrDefault(mode is "hangfire" ? 5_000 : 20_000);
+// Deliveries made before the one-endpoint rounds are timed: by default a quarter of a round, the first minute after a start; some
+// 150,000 reach the steady state (the JIT has compiled the hot code at its top tier).
+var warmUp = args.SkipWhile(a => a != "--warm-up").Skip(1).Select(int.Parse).FirstOrDefault(events / 4);
 
 if (mode is "baseline")
 {
@@ -43,7 +46,7 @@ if (mode is "one-endpoint" or "all")
 {
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"One-endpoint delivery benchmark on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
-    await DeliveryBench.OneEndpointAsync(stack);
+    await DeliveryBench.OneEndpointAsync(stack, events, warmUp, rounds: args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(3));
 }
 if (mode is "soak")
 {
@@ -58,7 +61,7 @@ if (mode is "compare-queue")
     // Issue 13's yardstick: the one-endpoint scenario by the service and by a deliverer on graphile-worker, alternately.
     await using var stack = await BenchStack.StartAsync(DeliveryBench.Settings);
     Console.WriteLine($"Queue comparison on {Environment.ProcessorCount} cores; PostgreSQL in {stack.Cluster.DataDirectory} (fsync on)");
-    await QueueComparison.RunAsync(stack, events);
+    await QueueComparison.RunAsync(stack, events, warmUp);
 }
 if (mode is "hangfire")
 {

@@ -12,7 +12,9 @@ public static class QueueComparison
 {
     private const double Goal = 2.5;
 
-    public static async Task RunAsync(BenchStack stack, int events, int rounds = 3)
+    /// <param name="warmUp">Deliveries each side makes in its process before it is timed: the service's app runs all rounds, so
+    /// only its first round warms up that long; graphile-worker's deliverer is a new process every round.</param>
+    public static async Task RunAsync(BenchStack stack, int events, int warmUp, int rounds = 3)
     {
         await GraphileWorker.InstallAsync();
         var databaseUrl = await GraphileWorker.CreateDatabaseAsync(stack.Cluster);
@@ -23,11 +25,11 @@ public static class QueueComparison
         for (var round = 1; round <= rounds; round++)
         {
             // Which goes first alternates, so that a drift of the machine's speed falls on both alike.
-            if (round % 2 == 1) ours.Add(await OursAsync(stack, events));
-            var (rate, detail) = await GraphileWorker.RoundAsync(stack, receiver, databaseUrl, secret, events, round);
+            if (round % 2 == 1) ours.Add(await OursAsync(stack, events, ours.Count == 0 ? warmUp : events / 4));
+            var (rate, detail) = await GraphileWorker.RoundAsync(stack, receiver, databaseUrl, secret, events, warmUp, round);
             theirs.Add(rate);
             Console.WriteLine($"  round {round}, graphile-worker {GraphileWorker.Version}: {detail}");
-            if (round % 2 == 0) ours.Add(await OursAsync(stack, events));
+            if (round % 2 == 0) ours.Add(await OursAsync(stack, events, ours.Count == 0 ? warmUp : events / 4));
         }
         var (ourMedian, theirMedian) = (Median(ours), Median(theirs));
         Console.WriteLine($"compare-queue ({events} deliveries to one endpoint, {rounds} rounds each, alternating): " +
@@ -37,7 +39,7 @@ public static class QueueComparison
     }
 
     /// <summary>One round of the service's side (after its warm-up), as the one-endpoint mode runs it.</summary>
-    private static Task<double> OursAsync(BenchStack stack, int events) => DeliveryBench.OneEndpointAsync(stack, events, rounds: 1);
+    private static Task<double> OursAsync(BenchStack stack, int events, int warmUp) => DeliveryBench.OneEndpointAsync(stack, events, warmUp, rounds: 1);
 
     private static double Median(List<double> rates) => rates.Order().ElementAt(rates.Count / 2);
 

@@ -154,9 +154,23 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
             "SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND status = 'pending'", id);
         await rabbit.StartAsync();
 
-        await DeliveryData.WaitUntil(restarting.ConnectionString,
-            "SELECT count(*) = $2 FROM deliveries WHERE subscription_id = $1 AND status = 'succeeded'", [id, (long)count],
-            "every delivery to succeed after the restart", TimeSpan.FromSeconds(120));
+        try
+        {
+            await DeliveryData.WaitUntil(restarting.ConnectionString,
+                "SELECT count(*) = $2 FROM deliveries WHERE subscription_id = $1 AND status = 'succeeded'", [id, (long)count],
+                "every delivery to succeed after the restart", TimeSpan.FromSeconds(120));
+        }
+        catch (TimeoutException e)
+        {
+            // Which deliveries are left, how far their retries got, when they are due and why they last failed tell a broker
+            // that came back too late (dead) from deliveries the service stopped trying (pending, not due or held).
+            var left = await DeliveryData.Scalar<string>(restarting.ConnectionString,
+                "SELECT coalesce(string_agg(format('%s x%s: attempts %s-%s, due in %s s, leased %s, last error %s', status, n, lo, hi, due, leased, err), '; '), 'none') " +
+                "FROM (SELECT status, count(*) n, min(attempt_count) lo, max(attempt_count) hi, round(extract(epoch FROM min(next_attempt_at) - now())) due, " +
+                "count(lease_token) leased, left(min(last_error), 200) err FROM deliveries WHERE subscription_id = $1 AND status <> 'succeeded' GROUP BY status) s", id);
+            var warnings = restarting.Logs.Entries.Where(l => l.StartsWith("Warning") || l.StartsWith("Error")).TakeLast(20);
+            throw new TimeoutException($"{e.Message} Not succeeded: {left}.\nThe app's last warnings:\n{string.Join('\n', warnings)}\nThe node said: {rabbit.Output}", e);
+        }
         var received = (await rabbit.DrainAsync(queue)).Select(m => m.BasicProperties.MessageId!).ToHashSet();
         Assert.True(pendingWhenKilled > 0, "the broker was killed after every delivery was done: the test proved nothing");
         Assert.Empty(eventIds.Select(e => e.ToString()).Except(received));

@@ -81,14 +81,18 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
         return claimed;
     }
 
-    /// <summary>Pushes the lease end of held rows forward; rows whose lease was lost are left alone.</summary>
+    /// <summary>
+    /// Pushes the lease end of held rows forward; rows whose lease was lost are left alone, and so are rows locked right now
+    /// (the completion writer is ending them): waiting for those, in whatever order the two statements meet them, deadlocked.
+    /// </summary>
     public async Task RenewAsync(IReadOnlyCollection<ClaimedDelivery> held, TimeSpan lease, CancellationToken cancellationToken)
     {
         if (held.Count == 0) return;
         await using var command = dataSource.CreateCommand("""
             UPDATE deliveries d SET lease_until = now() + $3
-            FROM unnest($1::uuid[], $2::uuid[]) AS t(id, token)
-            WHERE d.id = t.id AND d.lease_token = t.token AND d.status = 'pending'
+            FROM (SELECT x.id FROM deliveries x JOIN unnest($1::uuid[], $2::uuid[]) AS t(id, token) ON x.id = t.id AND x.lease_token = t.token
+                  WHERE x.status = 'pending' FOR UPDATE OF x SKIP LOCKED) AS free
+            WHERE d.id = free.id
             """);
         command.Parameters.Add(new() { Value = held.Select(h => h.Id).ToArray() });
         command.Parameters.Add(new() { Value = held.Select(h => h.LeaseToken).ToArray() });

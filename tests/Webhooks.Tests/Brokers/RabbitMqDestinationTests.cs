@@ -169,7 +169,7 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
                 "FROM (SELECT status, count(*) n, min(attempt_count) lo, max(attempt_count) hi, round(extract(epoch FROM min(next_attempt_at) - now())) due, " +
                 "count(lease_token) leased, left(min(last_error), 200) err FROM deliveries WHERE subscription_id = $1 AND status <> 'succeeded' GROUP BY status) s", id);
             var warnings = restarting.Logs.Entries.Where(l => l.StartsWith("Warning") || l.StartsWith("Error")).TakeLast(20);
-            throw new TimeoutException($"{e.Message} Not succeeded: {left}.\nThe app's last warnings:\n{string.Join('\n', warnings)}\nThe node said: {rabbit.Output}", e);
+            throw new TimeoutException($"{e.Message} Not succeeded: {left}.\nThe app's last warnings:\n{string.Join('\n', warnings)}\n{await rabbit.DescribeAsync()}", e);
         }
         var received = (await rabbit.DrainAsync(queue)).Select(m => m.BasicProperties.MessageId!).ToHashSet();
         Assert.True(pendingWhenKilled > 0, "the broker was killed after every delivery was done: the test proved nothing");

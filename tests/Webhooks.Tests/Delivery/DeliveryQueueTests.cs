@@ -86,6 +86,30 @@ public sealed class DeliveryQueueTests(WebhooksApp app) : IClassFixture<Webhooks
     }
 
     [Fact]
+    public async Task A_renewal_skips_a_row_another_transaction_holds_locked_instead_of_waiting_for_it()
+    {
+        var subscription = await Subscription();
+        await DeliveryData.InsertEvents(app.ConnectionString, subscription, 2);
+        var held = await ClaimOwn(subscription, 2, TimeSpan.FromSeconds(30));
+        await using var other = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await other.OpenAsync();
+        await using var transaction = await other.BeginTransactionAsync();
+        await using (var lockOne = new Npgsql.NpgsqlCommand("SELECT 1 FROM deliveries WHERE id = $1 FOR UPDATE", other, transaction))
+        {
+            lockOne.Parameters.Add(new() { Value = held[0].Id });
+            await lockOne.ExecuteNonQueryAsync();
+        }
+
+        // Waiting for the lock would last until the other transaction ends: this one never does before the renewal returns.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _queue.RenewAsync(held, TimeSpan.FromMinutes(10), patience.Token);
+        await transaction.RollbackAsync();
+        var renewed = await Task.WhenAll(held.Select(h => DeliveryData.Scalar<bool>(app.ConnectionString,
+            "SELECT lease_until > now() + interval '5 minutes' FROM deliveries WHERE id = $1", h.Id)));
+        Assert.Equal([false, true], renewed);
+    }
+
+    [Fact]
     public async Task Pushing_back_a_subscription_moves_its_unheld_due_backlog_but_not_what_a_worker_holds()
     {
         var subscription = await Subscription();

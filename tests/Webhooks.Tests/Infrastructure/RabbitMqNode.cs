@@ -209,6 +209,21 @@ public sealed class RabbitMqNode : IAsyncLifetime
         }
     }
 
+    /// <summary>For a failing test's message: the node's queues (with their state) and bindings, and its log's last lines.</summary>
+    public async Task<string> DescribeAsync()
+    {
+        async Task<string> Ctl(params string[] args)
+        {
+            var (code, output, error) = await ExternalProcess.RunAsync("/usr/lib/rabbitmq/bin/rabbitmqctl", _root, TimeSpan.FromSeconds(60), Environment(),
+                ["-n", NodeName, .. args]);
+            return code == 0 ? output.Trim() : $"rabbitmqctl failed ({code}): {output}{error}";
+        }
+        var log = Path.Combine(_root, "log", NodeName + ".log");
+        var tail = File.Exists(log) ? string.Join('\n', (await File.ReadAllLinesAsync(log)).TakeLast(40)) : "(no log file)";
+        return $"Queues (name, state, messages):\n{await Ctl("list_queues", "-q", "name", "state", "messages")}\n" +
+            $"Bindings:\n{await Ctl("list_bindings", "-q")}\nThe node's log:\n{tail}";
+    }
+
     public async Task<uint> CountAsync(string queue)
     {
         await using var connection = await ConnectAsync();

@@ -149,10 +149,12 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
 
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (await rabbit.CountAsync(queue) < 100 && DateTime.UtcNow < deadline) await Task.Delay(20);
+        var killedAt = DateTime.UtcNow;
         rabbit.Kill();
         var pendingWhenKilled = await DeliveryData.Scalar<long>(restarting.ConnectionString,
             "SELECT count(*) FROM deliveries WHERE subscription_id = $1 AND status = 'pending'", id);
         await rabbit.StartAsync();
+        var restartedAt = DateTime.UtcNow;
 
         try
         {
@@ -165,11 +167,16 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
             // Which deliveries are left, how far their retries got, when they are due and why they last failed tell a broker
             // that came back too late (dead) from deliveries the service stopped trying (pending, not due or held).
             var left = await DeliveryData.Scalar<string>(restarting.ConnectionString,
-                "SELECT coalesce(string_agg(format('%s x%s: attempts %s-%s, due in %s s, leased %s, last error %s', status, n, lo, hi, due, leased, err), '; '), 'none') " +
+                "SELECT coalesce(string_agg(format('%s x%s: attempts %s-%s, due in %s to %s s, leased %s, last error %s', status, n, lo, hi, due, last_due, leased, err), ';\n'), 'none') " +
                 "FROM (SELECT status, count(*) n, min(attempt_count) lo, max(attempt_count) hi, round(extract(epoch FROM min(next_attempt_at) - now())) due, " +
-                "count(lease_token) leased, left(min(last_error), 200) err FROM deliveries WHERE subscription_id = $1 AND status <> 'succeeded' GROUP BY status) s", id);
+                "round(extract(epoch FROM max(next_attempt_at) - now())) last_due, count(lease_token) leased, left(last_error, 200) err " +
+                "FROM deliveries WHERE subscription_id = $1 AND status <> 'succeeded' GROUP BY status, left(last_error, 200)) s", id);
+            var history = await DeliveryData.Scalar<string>(restarting.ConnectionString,
+                "SELECT coalesce(string_agg(format('%s %s %s', a.number, to_char(a.at AT TIME ZONE 'UTC', 'HH24:MI:SS.MS'), left(a.error, 120)), '\n' ORDER BY a.number), 'none') " +
+                "FROM attempts a WHERE a.delivery_id = (SELECT id FROM deliveries WHERE subscription_id = $1 AND status <> 'succeeded' ORDER BY id LIMIT 1)", id);
             var warnings = restarting.Logs.Entries.Where(l => l.StartsWith("Warning") || l.StartsWith("Error")).TakeLast(20);
-            throw new TimeoutException($"{e.Message} Not succeeded: {left}.\nThe app's last warnings:\n{string.Join('\n', warnings)}\n{await rabbit.DescribeAsync()}", e);
+            throw new TimeoutException($"{e.Message} Killed at {killedAt:HH:mm:ss.fff}, taking connections again at {restartedAt:HH:mm:ss.fff}. Not succeeded: {left}.\n" +
+                $"The first one's attempts:\n{history}\nThe app's last warnings:\n{string.Join('\n', warnings)}\n{await rabbit.DescribeAsync()}", e);
         }
         var received = (await rabbit.DrainAsync(queue)).Select(m => m.BasicProperties.MessageId!).ToHashSet();
         Assert.True(pendingWhenKilled > 0, "the broker was killed after every delivery was done: the test proved nothing");

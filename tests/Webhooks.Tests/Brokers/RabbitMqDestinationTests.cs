@@ -91,6 +91,7 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
     public async Task While_the_broker_is_down_attempts_fail_as_unreachable_until_dead_and_a_replay_delivers_once_it_is_back()
     {
         var (exchange, queue) = await rabbit.DeclareAsync("orders");
+        await rabbit.SyncMetadataAsync();
         var partner = await _admin.CreatePartner();
         var subscription = await _admin.CreateRabbitMqSubscription(partner, rabbit.Uri, exchange, "orders", "*");
         var id = Guid.Parse((string)subscription["id"]!);
@@ -142,6 +143,8 @@ public sealed class RabbitMqDestinationTests(RabbitMqNode rabbit, DeliveryApp ap
         await restarting.InitializeAsync();
         var admin = restarting.Client();
         var (exchange, queue) = await rabbit.DeclareAsync("orders");
+        // Else the node, killed moments after the binding was made, may come back without it (its publishes all returned).
+        await rabbit.SyncMetadataAsync();
         var partner = await admin.CreatePartner();
         var id = Guid.Parse((string)(await admin.CreateRabbitMqSubscription(partner, rabbit.Uri, exchange, "orders", "*"))["id"]!);
         const int count = 4000;

@@ -114,6 +114,7 @@ public sealed class RabbitMqSourceTests(RabbitMqNode rabbit) : IClassFixture<Rab
     public async Task The_source_reconnects_when_the_broker_comes_back()
     {
         var (_, queue) = await rabbit.DeclareAsync();
+        await rabbit.SyncMetadataAsync();
         await using var app = await StartAppAsync((queue, null));
         var type = await app.Client().CreateEventType();
         await rabbit.PublishAsync(queue, [("before", Event(type, 1))]);

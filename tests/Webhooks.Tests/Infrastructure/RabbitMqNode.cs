@@ -135,8 +135,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
     /// </summary>
     public async Task SyncMetadataAsync()
     {
-        var (code, output, error) = await ExternalProcess.RunAsync("/usr/lib/rabbitmq/bin/rabbitmqctl", _root, TimeSpan.FromSeconds(60), Environment(),
-            "-n", NodeName, "eval", "mnesia:sync_log().");
+        var (code, output, error) = await CtlAsync("eval", "mnesia:sync_log().");
         if (code != 0 || !output.Contains("ok")) throw new InvalidOperationException($"Syncing the node's metadata log failed ({code}): {output}{error}");
     }
 
@@ -192,8 +191,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
         }
         while (true)
         {
-            var (code, output, error) = await ExternalProcess.RunAsync("/usr/lib/rabbitmq/bin/rabbitmqctl", _root, TimeSpan.FromSeconds(60), Environment(),
-                "-n", NodeName, "list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged");
+            var (code, output, error) = await CtlAsync("list_queues", "-q", "--no-table-headers", "name", "messages_ready", "messages_unacknowledged");
             Assert.True(code == 0, $"rabbitmqctl failed: {output}{error}");
             var line = output.Split('\n').Select(l => l.Split('\t')).FirstOrDefault(f => f[0] == queue)
                 ?? throw new InvalidOperationException($"rabbitmqctl does not list {queue}: {output}");
@@ -229,8 +227,7 @@ public sealed class RabbitMqNode : IAsyncLifetime
     {
         async Task<string> Ctl(params string[] args)
         {
-            var (code, output, error) = await ExternalProcess.RunAsync("/usr/lib/rabbitmq/bin/rabbitmqctl", _root, TimeSpan.FromSeconds(60), Environment(),
-                ["-n", NodeName, .. args]);
+            var (code, output, error) = await CtlAsync(args);
             return code == 0 ? output.Trim() : $"rabbitmqctl failed ({code}): {output}{error}";
         }
         var log = Path.Combine(_root, "log", NodeName + ".log");
@@ -238,6 +235,10 @@ public sealed class RabbitMqNode : IAsyncLifetime
         return $"Queues (name, state, messages):\n{await Ctl("list_queues", "-q", "name", "state", "messages")}\n" +
             $"Bindings:\n{await Ctl("list_bindings", "-q")}\nThe node's log:\n{tail}";
     }
+
+    /// <summary>Runs rabbitmqctl against this node.</summary>
+    private Task<(int ExitCode, string Output, string Error)> CtlAsync(params string[] arguments) =>
+        ExternalProcess.RunAsync("/usr/lib/rabbitmq/bin/rabbitmqctl", _root, TimeSpan.FromSeconds(60), Environment(), ["-n", NodeName, .. arguments]);
 
     public async Task<uint> CountAsync(string queue)
     {

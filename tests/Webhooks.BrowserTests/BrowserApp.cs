@@ -1,7 +1,9 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Webhooks.Tests.Infrastructure;
 
@@ -16,6 +18,9 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
     private IPlaywright? _playwright;
     public IBrowser Browser { get; private set; } = default!;
     public string BaseUrl { get; private set; } = "";
+
+    /// <summary>What the app logged, for failure messages that need the server's side of a step.</summary>
+    public CapturedLogs Logs { get; } = new();
 
     public static string ScreenshotDirectory { get; } = Path.Combine(RepositoryRoot, "TestResults", "screenshots");
 
@@ -34,6 +39,12 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
         ["Webhooks:Delivery:Timeout"] = "00:00:05",
         ["Webhooks:Ui:LiveRefresh"] = "00:00:01",
     }.Concat(Enumerable.Range(0, 7).Select(i => KeyValuePair.Create($"Webhooks:Delivery:RetrySchedule:{i}", (string?)"00:00:01"))).ToDictionary();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureServices(s => s.AddSingleton<ILoggerProvider>(Logs));
+    }
 
     public new async Task InitializeAsync()
     {
@@ -91,6 +102,21 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
         var details = Services.GetRequiredService<Hangfire.JobStorage>().GetMonitoringApi().JobDetails(hangfireId);
         return details is null ? $"Hangfire has no job {hangfireId}" : string.Join("; ", details.History.Select(h =>
             $"{h.CreatedAt:HH:mm:ss.fff} {h.StateName} ({h.Reason}) {string.Join(", ", h.Data.Where(d => d.Key.StartsWith("Exception")).Select(d => $"{d.Key}={d.Value}"))}"));
+    }
+
+    /// <summary>One line per delivery of a subscription: its id, status, attempts, holder and last error.</summary>
+    public async Task<string> Deliveries(Guid subscriptionId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var query = new Npgsql.NpgsqlCommand("""
+            SELECT id, status, attempt_count, locked_by, lease_until, created_at, updated_at FROM deliveries WHERE subscription_id = $1 ORDER BY id
+            """, connection) { Parameters = { new() { Value = subscriptionId } } };
+        await using var reader = await query.ExecuteReaderAsync();
+        var lines = new List<string>();
+        while (await reader.ReadAsync())
+            lines.Add(string.Join(" ", Enumerable.Range(0, reader.FieldCount).Select(i => $"{reader.GetName(i)}={reader.GetValue(i)}")));
+        return string.Join("\n  ", lines);
     }
 
     public static Task Screenshot(IPage page, string name) =>

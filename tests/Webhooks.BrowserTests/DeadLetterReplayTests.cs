@@ -87,6 +87,13 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         Assert.Equal(200, receiver.Received.Last().Answered);
 
         await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        var browserSide = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.Request += (_, r) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {r.Method} {r.Url}");
+        page.Response += (_, r) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {r.Status} for {r.Request.Method} {r.Url}");
+        page.RequestFailed += (_, r) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} failed: {r.Method} {r.Url}: {r.Failure}");
+        page.Console += (_, m) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} console {m.Type}: {m.Text}");
+        var appLogsBefore = app.Logs.Entries.Count;
+        var clickedAt = DateTime.UtcNow;
         await page.GetByRole(AriaRole.Button, new() { Name = "Send test event" }).ClickAsync();
         try
         {
@@ -94,11 +101,15 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         }
         catch (PlaywrightException e)
         {
-            // Once (run Q64) the page showed neither a result nor an error 5 s after the click: whether the test send reached
-            // the receiver tells a click the page lost from a send or an answer that never came back.
+            // Twice (runs Q64 and stop 26) the page showed neither a result nor an error after the click, and the receiver never
+            // got the send. What the browser sent and was answered, what the app logged and which deliveries the subscription has
+            // tell a click the page lost from a post that was aborted or held up on the server.
             await BrowserApp.Screenshot(page, "34-test-send-missing");
-            throw new Xunit.Sdk.XunitException($"{e.Message}\nAt {DateTime.UtcNow:HH:mm:ss} UTC the receiver had {receiver.Received.Count} requests, " +
-                $"{receiver.Received.Select(r => r.WebhookId).Distinct().Count()} webhook ids; reconnect banner shown: {await page.Locator("#components-reconnect-modal").IsVisibleAsync()}");
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nClicked at {clickedAt:HH:mm:ss.fff}; at {DateTime.UtcNow:HH:mm:ss.fff} UTC the receiver had {receiver.Received.Count} requests, " +
+                $"{receiver.Received.Select(r => r.WebhookId).Distinct().Count()} webhook ids; reconnect banner shown: {await page.Locator("#components-reconnect-modal").IsVisibleAsync()}" +
+                $"\nThe browser since the click:\n  {string.Join("\n  ", browserSide)}" +
+                $"\nThe app logged since the click:\n  {string.Join("\n  ", app.Logs.Entries.Skip(appLogsBefore).Where(l => !l.Contains(" scope: ")).Take(200))}" +
+                $"\nThe subscription's deliveries:\n  {await app.Deliveries(Guid.Parse(subscriptionId))}");
         }
         await BrowserApp.Screenshot(page, "34-test-send");
         Assert.Equal(2, receiver.Received.Select(r => r.WebhookId).Distinct().Count());

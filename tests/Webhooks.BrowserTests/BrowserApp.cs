@@ -27,8 +27,8 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
     public BrowserApp() => UseKestrel(0);
 
     // An assertion waits as long as an action does (15 s, below): Playwright's own 5 s for assertions was never a choice, and
-    // on a loaded 2-core CI machine a form post that sends to an endpoint and commits twice can take longer (run Q64: a
-    // test send's result not shown 5 s after the click). What the tests check is that the page gets there, not how fast.
+    // on a loaded 2-core CI machine a form post that sends to an endpoint and commits twice can take longer. What the tests
+    // check is that the page gets there, not how fast.
     static BrowserApp() => Assertions.SetDefaultExpectTimeout(15_000);
 
     /// <summary>Eight attempts a second apart (every entry of the schedule is overridden: configuration arrays merge by index).</summary>

@@ -68,6 +68,45 @@ public sealed class LiveViewTests(BrowserApp app) : IClassFixture<BrowserApp>
     }
 
     [Fact]
+    public async Task A_live_view_going_live_keeps_showing_its_prerendered_rows_while_its_first_live_read_runs()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        receiver.Status = 200;
+        var admin = app.Client();
+        var type = await admin.CreateEventType();
+        var partnerId = await admin.CreatePartner("Steady Co");
+        var subscriptionId = (string)(await admin.CreateSubscription(partnerId, receiver.Url, type))["id"]!;
+        await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
+        var page = await app.SignedIn();
+        var rows = page.Locator("#live-attempts tbody tr");
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+
+        // On the next load the live connection waits until the attempts table is locked, so the view's first live read
+        // waits for the lock: what the view shows meanwhile is what it shows whenever that read is slow. A view that went
+        // blank then moved everything below it, and a click landing at that moment was lost (twice in CI, a test send).
+        var connect = new TaskCompletionSource();
+        await page.RouteAsync("**/_blazor/negotiate*", async route => { await connect.Task; await route.ContinueAsync(); });
+        await page.GotoAsync($"/subscriptions/{subscriptionId}");
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await using (var connection = new Npgsql.NpgsqlConnection(app.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await new Npgsql.NpgsqlCommand("LOCK TABLE attempts IN ACCESS EXCLUSIVE MODE", connection, transaction).ExecuteNonQueryAsync();
+            connect.SetResult();
+            await Assertions.Expect(page.Locator("#live-attempts .badge.live-on")).ToBeVisibleAsync(Patiently);
+            await Assertions.Expect(rows).ToHaveCountAsync(1);
+            await Assertions.Expect(page.Locator("#live-attempts .live-when time")).ToHaveCountAsync(1);
+        }
+
+        // With the lock gone the view reads again by itself.
+        var stamp = await page.Locator("#live-attempts .live-when time").GetAttributeAsync("datetime");
+        await Assertions.Expect(page.Locator("#live-attempts .live-when time")).Not.ToHaveAttributeAsync("datetime", stamp!, new() { Timeout = 30_000 });
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+    }
+
+    [Fact]
     public async Task Losing_the_connection_shows_a_reconnecting_state_and_the_view_comes_back()
     {
         await using var proxy = new TcpProxy(new Uri(app.BaseUrl));

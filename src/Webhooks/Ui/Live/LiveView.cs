@@ -23,9 +23,13 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
     [Inject] public ILoggerFactory Logs { get; set; } = default!;
     [CascadingParameter] public Task<AuthenticationState>? Authentication { get; set; }
 
-    /// <summary>What the last successful read gave, or null before the first (or when it found nothing to show).</summary>
-    protected TData? Data { get; private set; }
-    protected DateTimeOffset? UpdatedAt { get; private set; }
+    /// <summary>
+    /// What the last successful read gave, or null before the first (or when it found nothing to show). The prerender's
+    /// is carried into the page and restored when the view goes live, so the view does not go blank while its first live
+    /// read runs (a blank moment moved everything below it, and a click landing then was lost).
+    /// </summary>
+    [PersistentState] public TData? Data { get; set; }
+    [PersistentState] public DateTimeOffset? UpdatedAt { get; set; }
     /// <summary>Why the last read failed, while the data on screen is older than it should be.</summary>
     protected string? Problem { get; private set; }
     protected bool Paused { get; private set; }

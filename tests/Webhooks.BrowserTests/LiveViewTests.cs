@@ -33,12 +33,8 @@ public sealed class LiveViewTests(BrowserApp app) : IClassFixture<BrowserApp>
     [Fact]
     public async Task A_subscription_s_attempts_appear_as_they_happen_and_stop_while_paused()
     {
-        await using var receiver = await Receiver.StartAsync();
-        receiver.Status = 200;
-        var admin = app.Client();
-        var type = await admin.CreateEventType();
-        var partnerId = await admin.CreatePartner("Tail Co");
-        var subscriptionId = (string)(await admin.CreateSubscription(partnerId, receiver.Url, type))["id"]!;
+        await using var subscribed = await SubscribedReceiverAsync("Tail Co");
+        var (receiver, admin, type, subscriptionId) = subscribed;
         var page = await app.SignedIn();
         await page.GotoAsync($"/subscriptions/{subscriptionId}");
         var loads = CountFullLoads(page);
@@ -70,12 +66,8 @@ public sealed class LiveViewTests(BrowserApp app) : IClassFixture<BrowserApp>
     [Fact]
     public async Task A_live_view_going_live_keeps_showing_its_prerendered_rows_while_its_first_live_read_runs()
     {
-        await using var receiver = await Receiver.StartAsync();
-        receiver.Status = 200;
-        var admin = app.Client();
-        var type = await admin.CreateEventType();
-        var partnerId = await admin.CreatePartner("Steady Co");
-        var subscriptionId = (string)(await admin.CreateSubscription(partnerId, receiver.Url, type))["id"]!;
+        await using var subscribed = await SubscribedReceiverAsync("Steady Co");
+        var (_, admin, type, subscriptionId) = subscribed;
         await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
         var page = await app.SignedIn();
         var rows = page.Locator("#live-attempts tbody tr");
@@ -147,6 +139,23 @@ public sealed class LiveViewTests(BrowserApp app) : IClassFixture<BrowserApp>
         await page.GetByRole(AriaRole.Link, new() { Name = "Event types" }).ClickAsync();
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Event types");
         Assert.Equal(0, loads());
+    }
+
+    /// <summary>A receiver answering 200, and a new partner's subscription of a new event type to it.</summary>
+    private async Task<Subscribed> SubscribedReceiverAsync(string partnerName)
+    {
+        var receiver = await Receiver.StartAsync();
+        receiver.Status = 200;
+        var admin = app.Client();
+        var type = await admin.CreateEventType();
+        var partnerId = await admin.CreatePartner(partnerName);
+        var subscriptionId = (string)(await admin.CreateSubscription(partnerId, receiver.Url, type))["id"]!;
+        return new Subscribed(receiver, admin, type, subscriptionId);
+    }
+
+    private sealed record Subscribed(Receiver Receiver, HttpClient Admin, string Type, string SubscriptionId) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => Receiver.DisposeAsync();
     }
 
     /// <summary>Counts the full document loads of the page from now on (an enhanced navigation or a live update is none).</summary>

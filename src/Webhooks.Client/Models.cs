@@ -19,26 +19,140 @@ public sealed record BatchItemResult(Guid? Id, string? Type, DateTimeOffset? Cre
 
 public sealed record BatchResult(IReadOnlyList<BatchItemResult> Results);
 
-/// <summary>A partner endpoint and its health. <see cref="Secret"/> is set only when it was created or its secret rotated.</summary>
+/// <summary>
+/// A partner endpoint and its health. <see cref="Secret"/> is set only when it was created or its secret rotated.
+/// For a broker destination, <see cref="Url"/> is the address without credentials and <see cref="Destination"/> says the rest.
+/// </summary>
 public sealed record Subscription(
     Guid Id, Guid PartnerId, string Url, IReadOnlyList<string> EventTypes, string? Description, IReadOnlyDictionary<string, string> Headers,
     int? RateLimitPerSecond, bool Enabled, string? DisabledReason, DateTimeOffset? DisabledAt,
     DateTimeOffset? FailingSince, int FailureStreak, DateTimeOffset? LastSuccessAt, DateTimeOffset? LastFailureAt,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Secret = null);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Secret = null)
+{
+    /// <summary>The wire format of its deliveries: one of <see cref="DeliveryFormat"/>.</summary>
+    public string Format { get; init; } = DeliveryFormat.StandardWebhooks;
+
+    /// <summary>Whether its endpoint must pass the ownership handshake before deliveries go to it.</summary>
+    public bool VerifyOwnership { get; init; }
+
+    /// <summary>The ownership handshake's outcome; null when <see cref="VerifyOwnership"/> is false.</summary>
+    public OwnershipVerification? Verification { get; init; }
+
+    /// <summary>Where it delivers, without credentials. The service always says; the default is the HTTP endpoint at <see cref="Url"/>.</summary>
+    public Destination Destination { get; init; } = new(DestinationType.Http) { Url = Url };
+}
 
 /// <summary>
-/// A subscription to create: the endpoint URL and event type filters (<c>order.placed</c>, <c>order.*</c>, <c>*</c>).
-/// A partner key may leave out <see cref="PartnerId"/>; an admin key must give it.
+/// The ownership handshake (the CloudEvents webhook validation: an OPTIONS request the endpoint must consent to):
+/// <see cref="State"/> is one of <see cref="VerificationState"/>, <see cref="Error"/> says why it failed, and
+/// <see cref="AllowedRatePerMinute"/> is the rate the endpoint granted, if it named one. Until verified, deliveries wait as paused.
 /// </summary>
-public sealed record NewSubscription(string Url, IReadOnlyList<string> EventTypes)
+public sealed record OwnershipVerification(string State, DateTimeOffset? VerifiedAt, DateTimeOffset? LastAttemptAt, string? Error, int? AllowedRatePerMinute);
+
+/// <summary>The states of the ownership handshake.</summary>
+public static class VerificationState
 {
+    /// <summary>Not tried yet.</summary>
+    public const string Pending = "pending";
+    public const string Verified = "verified";
+    public const string Failed = "failed";
+}
+
+/// <summary>The wire formats a subscription can deliver in. Each carries the webhook-id, webhook-timestamp and webhook-signature headers.</summary>
+public static class DeliveryFormat
+{
+    /// <summary><c>{"type", "timestamp", "data"}</c> as application/json; the default.</summary>
+    public const string StandardWebhooks = "standard-webhooks";
+    /// <summary>The whole CloudEvent in the body, as application/cloudevents+json.</summary>
+    public const string CloudEventsStructured = "cloudevents-structured";
+    /// <summary>The CloudEvent's attributes as ce-* headers and its data as the body (not for SQS).</summary>
+    public const string CloudEventsBinary = "cloudevents-binary";
+}
+
+/// <summary>The kinds of destination a subscription can deliver to.</summary>
+public static class DestinationType
+{
+    public const string Http = "http";
+    public const string RabbitMq = "rabbitmq";
+    public const string Sqs = "sqs";
+}
+
+/// <summary>
+/// Where a subscription delivers, as the service shows it: never the credentials (a RabbitMQ <see cref="Connection"/>
+/// shows <c>***</c> in their place). <see cref="Type"/> is one of <see cref="DestinationType"/>; only its members are set.
+/// </summary>
+public sealed record Destination(string Type)
+{
+    public string? Url { get; init; }
+    public string? Connection { get; init; }
+    public string? Exchange { get; init; }
+    public string? RoutingKey { get; init; }
+    public string? QueueUrl { get; init; }
+    public string? Region { get; init; }
+    public string? ServiceUrl { get; init; }
+}
+
+/// <summary>
+/// Where a subscription is to deliver: <see cref="Http"/>, <see cref="RabbitMq"/> or <see cref="Sqs"/>. The service checks its
+/// form when it is given (a broker need not be reachable yet) and keeps its credentials encrypted; they are never read back.
+/// </summary>
+public sealed record NewDestination(string Type)
+{
+    public string? Url { get; init; }
+    /// <summary>An amqp:// or amqps:// URI with the user and password: <c>amqp://user:password@host:5672/vhost</c>.</summary>
+    public string? Connection { get; init; }
+    public string? Exchange { get; init; }
+    public string? RoutingKey { get; init; }
+    public string? QueueUrl { get; init; }
+    public string? Region { get; init; }
+    public string? AccessKeyId { get; init; }
+    public string? SecretAccessKey { get; init; }
+    /// <summary>Another SQS endpoint than AWS's for the region (a local stand-in, say).</summary>
+    public string? ServiceUrl { get; init; }
+
+    public static NewDestination Http(string url) => new(DestinationType.Http) { Url = url };
+
+    /// <summary>Publishes to <paramref name="exchange"/> (<c>""</c> is the default exchange) with <paramref name="routingKey"/>.</summary>
+    public static NewDestination RabbitMq(string connection, string exchange, string routingKey) =>
+        new(DestinationType.RabbitMq) { Connection = connection, Exchange = exchange, RoutingKey = routingKey };
+
+    public static NewDestination Sqs(string queueUrl, string region, string accessKeyId, string secretAccessKey, string? serviceUrl = null) =>
+        new(DestinationType.Sqs) { QueueUrl = queueUrl, Region = region, AccessKeyId = accessKeyId, SecretAccessKey = secretAccessKey, ServiceUrl = serviceUrl };
+
+    // A logged destination must not carry its credentials: the connection's password and the secret key are left out.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Type = {Type}, Url = {Url}, Exchange = {Exchange}, RoutingKey = {RoutingKey}, QueueUrl = {QueueUrl}, ");
+        builder.Append($"Region = {Region}, AccessKeyId = {AccessKeyId}, ServiceUrl = {ServiceUrl}");
+        return true;
+    }
+}
+
+/// <summary>
+/// A subscription to create: the endpoint URL (or a <see cref="Destination"/>) and event type filters (<c>order.placed</c>,
+/// <c>order.*</c>, <c>*</c>). A partner key may leave out <see cref="PartnerId"/>; an admin key must give it.
+/// </summary>
+public sealed record NewSubscription(string? Url, IReadOnlyList<string> EventTypes)
+{
+    /// <summary>A subscription that delivers to <paramref name="destination"/>, a broker's or an HTTP endpoint's.</summary>
+    public NewSubscription(NewDestination destination, IReadOnlyList<string> eventTypes) : this((string?)null, eventTypes) => Destination = destination;
+
     public Guid? PartnerId { get; init; }
     public string? Description { get; init; }
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
     public int? RateLimitPerSecond { get; init; }
+    /// <summary>One of <see cref="DeliveryFormat"/>; <see cref="DeliveryFormat.StandardWebhooks"/> when left out.</summary>
+    public string? Format { get; init; }
+    /// <summary>
+    /// Whether the endpoint must pass the ownership handshake first (HTTP endpoints only); left out, the service's
+    /// configuration decides (off by default). The handshake runs while the subscription is created.
+    /// </summary>
+    public bool? VerifyOwnership { get; init; }
+    /// <summary>Where to deliver, instead of <see cref="Url"/>: give one or the other.</summary>
+    public NewDestination? Destination { get; init; }
 }
 
-/// <summary>What to change on a subscription; members left null stay as they are.</summary>
+/// <summary>What to change on a subscription; members left null stay as they are (they are not sent).</summary>
 public sealed record SubscriptionChanges
 {
     public string? Url { get; init; }
@@ -49,6 +163,15 @@ public sealed record SubscriptionChanges
     public bool? Enabled { get; init; }
     /// <summary>When enabling: <see cref="PausedDeliveries.Send"/> (the default) or <see cref="PausedDeliveries.Discard"/> the deliveries kept while it was disabled.</summary>
     public string? PausedDeliveries { get; init; }
+    /// <summary>One of <see cref="DeliveryFormat"/>.</summary>
+    public string? Format { get; init; }
+    /// <summary>Turning it on runs the ownership handshake; until the endpoint passes it, deliveries wait as paused.</summary>
+    public bool? VerifyOwnership { get; init; }
+    /// <summary>
+    /// A new destination, whole (credentials included), instead of <see cref="Url"/>. A new endpoint of a subscription that
+    /// needs the ownership handshake takes it again; a broker destination needs <see cref="VerifyOwnership"/> false.
+    /// </summary>
+    public NewDestination? Destination { get; init; }
 }
 
 public static class PausedDeliveries

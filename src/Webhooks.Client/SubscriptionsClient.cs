@@ -41,6 +41,15 @@ public sealed class SubscriptionsClient
         _api.SendAsync(HttpMethod.Delete, $"api/v1/subscriptions/{id}", null, cancellationToken);
 
     /// <summary>
+    /// Runs the ownership handshake again (after the endpoint was set up to consent, say) and returns the subscription with its
+    /// <see cref="Subscription.Verification"/>: a refusal is not an exception, its state is <see cref="VerificationState.Failed"/>
+    /// with the reason in its error. Once verified, the deliveries paused meanwhile go out. A subscription that does not
+    /// need the handshake (<see cref="Subscription.VerifyOwnership"/> false) is refused with a <c>conflict</c> problem.
+    /// </summary>
+    public Task<Subscription> VerifyAsync(Guid id, CancellationToken cancellationToken = default) =>
+        _api.SendAsync<Subscription>(HttpMethod.Post, $"api/v1/subscriptions/{id}/verify", null, cancellationToken);
+
+    /// <summary>
     /// A new signing secret (in the result's <see cref="Subscription.Secret"/>, shown this once); the old one keeps
     /// signing beside it for the service's secret overlap (24 h by default), so receivers can switch without a gap.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json.Nodes;
 using Webhooks.Client;
 using Webhooks.Client.Receiving;
 using Webhooks.Tests.Infrastructure;
@@ -209,6 +210,197 @@ public sealed class ClientEndToEndTests(ClientStack stack) : IClassFixture<Clien
         using var noKey = stack.Client("whk_not-a-key-at-all-0000");
         var unauthorized = await Assert.ThrowsAsync<WebhooksProblemException>(() => noKey.Subscriptions.ListAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+    }
+
+    /// <summary>An event type, and a partner with a client on its own key.</summary>
+    private sealed record PartnerSetup(string Type, WebhooksClient Partner) : IDisposable
+    {
+        public void Dispose() => Partner.Dispose();
+    }
+
+    /// <summary>The partner's client goes through <paramref name="handler"/> when one is given (the test disposes it).</summary>
+    private async Task<PartnerSetup> PartnerAsync(HttpMessageHandler? handler = null)
+    {
+        using var admin = stack.App.Client();
+        var type = await admin.CreateEventType();
+        var key = await admin.CreatePartnerKey(await admin.CreatePartner());
+        var partner = handler is null
+            ? stack.Client(key)
+            : new WebhooksClient(new HttpClient(handler, disposeHandler: false), new WebhooksClientOptions { BaseAddress = stack.App.Address, ApiKey = key });
+        return new PartnerSetup(type, partner);
+    }
+
+    [Fact]
+    public async Task A_subscription_in_the_CloudEvents_structured_format_gets_the_whole_CloudEvent_signed()
+    {
+        using var setup = await PartnerAsync();
+        var (type, partner) = setup;
+        using var admin = stack.Client();
+        await using var receiver = await TestReceiver.StartAsync();
+
+        var created = await partner.Subscriptions.CreateAsync(new NewSubscription(receiver.Url, [type]) { Format = DeliveryFormat.CloudEventsStructured });
+        Assert.Equal(DeliveryFormat.CloudEventsStructured, created.Format);
+        Assert.Equal(new Destination(DestinationType.Http) { Url = receiver.Url }, created.Destination);
+        Assert.False(created.VerifyOwnership);
+        Assert.Null(created.Verification);
+        var sent = await admin.Events.SendAsync(type, new Order("ce-1", 7m));
+
+        var delivered = (await receiver.WaitForCount(1)).Single();
+        Assert.StartsWith("application/cloudevents+json", delivered.Headers["content-type"]);
+        var cloudEvent = JsonNode.Parse(delivered.Body)!;
+        Assert.Equal("1.0", (string?)cloudEvent["specversion"]);
+        Assert.Equal(sent.Id.ToString(), (string?)cloudEvent["id"]);
+        Assert.Equal(type, (string?)cloudEvent["type"]);
+        Assert.Equal("ce-1", (string?)cloudEvent["data"]!["orderId"]);
+        // Signed over the body as sent, like every format.
+        new WebhookVerifier(created.Secret!).Verify(delivered.WebhookId, delivered.Headers["webhook-timestamp"], delivered.Headers["webhook-signature"], Encoding.UTF8.GetBytes(delivered.Body));
+    }
+
+    [Fact]
+    public async Task A_change_sends_only_the_members_set_and_leaves_the_others_as_they_were()
+    {
+        using var recorder = new RecordingHandler();
+        using var setup = await PartnerAsync(recorder);
+        var (type, partner) = setup;
+        var created = await partner.Subscriptions.CreateAsync(new NewSubscription("http://127.0.0.1:9/kept", [type])
+        {
+            Description = "kept", Headers = new Dictionary<string, string> { ["X-Tenant"] = "acme" }, RateLimitPerSecond = 5,
+            Format = DeliveryFormat.CloudEventsBinary,
+        });
+
+        var changed = await partner.Subscriptions.UpdateAsync(created.Id, new SubscriptionChanges { Format = DeliveryFormat.StandardWebhooks });
+
+        var patch = recorder.Calls.Single(c => c.Method == HttpMethod.Patch);
+        Assert.Equal("""{"format":"standard-webhooks"}""", patch.RequestBody);
+        Assert.Equal(DeliveryFormat.StandardWebhooks, changed.Format);
+        Assert.Equal("http://127.0.0.1:9/kept", changed.Url);
+        Assert.Equal("kept", changed.Description);
+        Assert.Equal(5, changed.RateLimitPerSecond);
+        Assert.Equal([type], changed.EventTypes);
+        Assert.Equal(["X-Tenant"], changed.Headers.Keys);
+        Assert.Equal(created.Destination, changed.Destination);
+        Assert.True(changed.Enabled);
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_refuses_the_ownership_handshake_is_verified_with_the_client_once_it_consents()
+    {
+        using var setup = await PartnerAsync();
+        var (type, partner) = setup;
+        using var admin = stack.Client();
+        await using var receiver = await TestReceiver.StartAsync(); // answers OPTIONS 405 until told otherwise
+
+        var refused = await partner.Subscriptions.CreateAsync(new NewSubscription(receiver.Url, [type]) { VerifyOwnership = true });
+        Assert.True(refused.VerifyOwnership);
+        Assert.Equal(VerificationState.Failed, refused.Verification!.State);
+        Assert.Contains("HTTP 405", refused.Verification.Error);
+        Assert.NotNull(refused.Verification.LastAttemptAt);
+        Assert.Null(refused.Verification.VerifiedAt);
+        var held = await admin.Events.SendAsync(type, new Order("held-for-consent", 1m));
+        await WaitForAsync(async () =>
+        {
+            var page = await partner.Deliveries.ListAsync(new DeliveryFilter { SubscriptionId = refused.Id, Status = DeliveryStatus.Paused });
+            return page.Data.Count == 1 ? page : null;
+        }, "the delivery paused until the endpoint consents");
+
+        // Consent as the CloudEvents webhook spec has it: the origin asked about, and a rate per minute.
+        receiver.RespondToOptions = handshake => new Answer(200, Headers: new()
+        {
+            ["WebHook-Allowed-Origin"] = handshake.Headers["webhook-request-origin"], ["WebHook-Allowed-Rate"] = "120",
+        });
+        var verified = await partner.Subscriptions.VerifyAsync(refused.Id);
+
+        Assert.Equal(VerificationState.Verified, verified.Verification!.State);
+        Assert.NotNull(verified.Verification.VerifiedAt);
+        Assert.Null(verified.Verification.Error);
+        Assert.Equal(120, verified.Verification.AllowedRatePerMinute);
+        Assert.Equal(2, receiver.Handshakes.Count);
+        Assert.Equal(VerificationState.Verified, (await partner.Subscriptions.GetAsync(refused.Id)).Verification!.State);
+        var delivered = await receiver.WaitForCount(1);
+        Assert.Equal(held.Id.ToString(), delivered.Single().WebhookId);
+
+        // An endpoint that consents from the start is verified by the time the subscription is created.
+        var atOnce = await partner.Subscriptions.CreateAsync(new NewSubscription(receiver.Url, [type]) { VerifyOwnership = true });
+        Assert.Equal(VerificationState.Verified, atOnce.Verification!.State);
+
+        var notNeeded = await partner.Subscriptions.CreateAsync(new NewSubscription(receiver.Url, [type]));
+        var conflict = await Assert.ThrowsAsync<WebhooksProblemException>(() => partner.Subscriptions.VerifyAsync(notNeeded.Id));
+        Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.True(conflict.Is("conflict"), conflict.Message);
+    }
+
+    [Fact]
+    public async Task Broker_destinations_are_created_and_read_back_without_their_credentials()
+    {
+        using var recorder = new RecordingHandler();
+        using var setup = await PartnerAsync(recorder);
+        var (type, partner) = setup;
+        // Registration checks the form only: no broker needs to listen at these addresses.
+        var rabbitMq = NewDestination.RabbitMq("amqp://hooks:rabbit-password@127.0.0.1:5672/orders", "orders", "order.placed");
+        var sqs = NewDestination.Sqs("http://127.0.0.1:9324/000000000000/orders", "eu-west-1", "AKIDCLIENTTEST0001", "sqs-secret-key", "http://127.0.0.1:9324");
+
+        var toExchange = await partner.Subscriptions.CreateAsync(new NewSubscription(rabbitMq, [type]));
+        var toQueue = await partner.Subscriptions.CreateAsync(new NewSubscription(sqs, [type]) { Format = DeliveryFormat.CloudEventsStructured });
+
+        Assert.Equal(new Destination(DestinationType.RabbitMq) { Connection = "amqp://***@127.0.0.1:5672/orders", Exchange = "orders", RoutingKey = "order.placed" },
+            toExchange.Destination);
+        Assert.Equal("amqp://***@127.0.0.1:5672/orders", toExchange.Url);
+        Assert.False(toExchange.VerifyOwnership);
+        Assert.Null(toExchange.Verification);
+        Assert.Equal(new Destination(DestinationType.Sqs) { QueueUrl = "http://127.0.0.1:9324/000000000000/orders", Region = "eu-west-1", ServiceUrl = "http://127.0.0.1:9324" },
+            (await partner.Subscriptions.GetAsync(toQueue.Id)).Destination);
+        Assert.Equal(DeliveryFormat.CloudEventsStructured, toQueue.Format);
+        Assert.Equal(3, recorder.Calls.Count);
+        foreach (var call in recorder.Calls)
+            foreach (var secret in new[] { "rabbit-password", "sqs-secret-key", "AKIDCLIENTTEST0001" })
+                Assert.DoesNotContain(secret, call.ResponseBody);
+        Assert.DoesNotContain("rabbit-password", rabbitMq.ToString());
+        Assert.DoesNotContain("sqs-secret-key", sqs.ToString());
+
+        var moved = await partner.Subscriptions.UpdateAsync(toExchange.Id, new SubscriptionChanges { Destination = NewDestination.Http("http://127.0.0.1:9/moved") });
+        Assert.Equal(new Destination(DestinationType.Http) { Url = "http://127.0.0.1:9/moved" }, moved.Destination);
+        Assert.Equal("http://127.0.0.1:9/moved", moved.Url);
+    }
+
+    [Fact]
+    public async Task A_malformed_destination_is_refused_with_the_problem_naming_each_wrong_member()
+    {
+        using var setup = await PartnerAsync();
+        var (type, partner) = setup;
+
+        var malformed = await Assert.ThrowsAsync<WebhooksProblemException>(() => partner.Subscriptions.CreateAsync(
+            new NewSubscription(NewDestination.Sqs("http://127.0.0.1:9324/orders", "Ireland", "short", ""), [type])));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, malformed.StatusCode);
+        Assert.True(malformed.Is("invalid-destination"), malformed.Message);
+        Assert.Equal(["$.destination.accessKeyId", "$.destination.queueUrl", "$.destination.region", "$.destination.secretAccessKey"], malformed.Errors.Keys.Order());
+
+        // The handshake is HTTP's: a broker destination cannot be asked to take it.
+        var handshake = await Assert.ThrowsAsync<WebhooksProblemException>(() => partner.Subscriptions.CreateAsync(
+            new NewSubscription(NewDestination.RabbitMq("amqp://127.0.0.1:5672/", "", "orders"), [type]) { VerifyOwnership = true }));
+        Assert.True(handshake.Is("validation"), handshake.Message);
+        Assert.Contains("$.verifyOwnership", handshake.Errors.Keys);
+        Assert.Empty((await partner.Subscriptions.ListAsync()).Data);
+    }
+
+    /// <summary>Passes calls on to the app and keeps each one's request and response bodies, as sent and received.</summary>
+    private sealed class RecordingHandler() : DelegatingHandler(new HttpClientHandler())
+    {
+        public sealed record Call(HttpMethod Method, string Path, string? RequestBody, string ResponseBody);
+
+        private readonly List<Call> _calls = [];
+
+        public IReadOnlyList<Call> Calls { get { lock (_calls) return _calls.ToList(); } }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var requestBody = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
+            var response = await base.SendAsync(request, cancellationToken);
+            // Buffered, so the client still reads the body after it was recorded here.
+            await response.Content.LoadIntoBufferAsync(cancellationToken);
+            var responseBody = await response.Content.ReadAsStringAsync(cancellationToken);
+            lock (_calls) _calls.Add(new Call(request.Method, request.RequestUri!.AbsolutePath, requestBody, responseBody));
+            return response;
+        }
     }
 
     private static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, string what) where T : class

@@ -81,34 +81,28 @@ public static class DestinationType
 /// Where a subscription delivers, as the service shows it: never the credentials (a RabbitMQ <see cref="Connection"/>
 /// shows <c>***</c> in their place). <see cref="Type"/> is one of <see cref="DestinationType"/>; only its members are set.
 /// </summary>
-public sealed record Destination(string Type)
+public record Destination(string Type)
 {
     public string? Url { get; init; }
+    /// <summary>An amqp:// or amqps:// URI: given with the user and password (<c>amqp://user:password@host:5672/vhost</c>), shown without.</summary>
     public string? Connection { get; init; }
     public string? Exchange { get; init; }
     public string? RoutingKey { get; init; }
     public string? QueueUrl { get; init; }
     public string? Region { get; init; }
+    /// <summary>Another SQS endpoint than AWS's for the region (a local stand-in, say).</summary>
     public string? ServiceUrl { get; init; }
 }
 
 /// <summary>
-/// Where a subscription is to deliver: <see cref="Http"/>, <see cref="RabbitMq"/> or <see cref="Sqs"/>. The service checks its
-/// form when it is given (a broker need not be reachable yet) and keeps its credentials encrypted; they are never read back.
+/// Where a subscription is to deliver: <see cref="Http"/>, <see cref="RabbitMq"/> or <see cref="Sqs"/>, with the credentials the
+/// service never shows. The service checks its form when it is given (a broker need not be reachable yet) and keeps its
+/// credentials encrypted.
 /// </summary>
-public sealed record NewDestination(string Type)
+public sealed record NewDestination(string Type) : Destination(Type)
 {
-    public string? Url { get; init; }
-    /// <summary>An amqp:// or amqps:// URI with the user and password: <c>amqp://user:password@host:5672/vhost</c>.</summary>
-    public string? Connection { get; init; }
-    public string? Exchange { get; init; }
-    public string? RoutingKey { get; init; }
-    public string? QueueUrl { get; init; }
-    public string? Region { get; init; }
     public string? AccessKeyId { get; init; }
     public string? SecretAccessKey { get; init; }
-    /// <summary>Another SQS endpoint than AWS's for the region (a local stand-in, say).</summary>
-    public string? ServiceUrl { get; init; }
 
     public static NewDestination Http(string url) => new(DestinationType.Http) { Url = url };
 
@@ -120,7 +114,7 @@ public sealed record NewDestination(string Type)
         new(DestinationType.Sqs) { QueueUrl = queueUrl, Region = region, AccessKeyId = accessKeyId, SecretAccessKey = secretAccessKey, ServiceUrl = serviceUrl };
 
     // A logged destination must not carry its credentials: the connection's password and the secret key are left out.
-    private bool PrintMembers(System.Text.StringBuilder builder)
+    protected override bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append($"Type = {Type}, Url = {Url}, Exchange = {Exchange}, RoutingKey = {RoutingKey}, QueueUrl = {QueueUrl}, ");
         builder.Append($"Region = {Region}, AccessKeyId = {AccessKeyId}, ServiceUrl = {ServiceUrl}");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Json;
@@ -42,9 +43,12 @@ public static class WebhookRequests
 {
     private sealed record Envelope<T>(string Type, DateTimeOffset Timestamp, T Data);
 
+    /// <summary>A CloudEvent in the structured format: the event's attributes and its data in one JSON body.</summary>
+    private sealed record CloudEvent<T>(string Type, DateTimeOffset Time, T Data);
+
     /// <summary>Reads, verifies (with the receiver registered by AddWebhookReceiver) and binds the webhook in this request.</summary>
     /// <exception cref="WebhookVerificationException">The request is not a genuine, fresh webhook.</exception>
-    /// <exception cref="JsonException">It is genuine, but its body does not bind to <typeparamref name="T"/>.</exception>
+    /// <exception cref="JsonException">It is genuine, but its body does not bind to <typeparamref name="T"/> (or its type or time is missing).</exception>
     public static Task<Webhook<T>> ReadWebhookAsync<T>(this HttpRequest request, CancellationToken cancellationToken = default)
     {
         var services = request.HttpContext.RequestServices;
@@ -62,8 +66,24 @@ public static class WebhookRequests
         verifier.Verify(headers["webhook-id"], headers["webhook-timestamp"], headers["webhook-signature"], body.Span);
 
         var json = request.HttpContext.RequestServices.GetService<IOptions<JsonOptions>>()?.Value.SerializerOptions ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        string id = headers["webhook-id"]!;
+        // Each of the service's formats: CloudEvents binary (the attributes are ce-* headers, the body is the data),
+        // CloudEvents structured, and the Standard Webhooks envelope.
+        if (headers.ContainsKey("ce-specversion"))
+        {
+            var type = headers["ce-type"].ToString();
+            if (type.Length == 0 || !DateTimeOffset.TryParse(headers["ce-time"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+                throw new JsonException("The CloudEvent's ce-type or ce-time header is missing.");
+            return new Webhook<T>(id, type, time, JsonSerializer.Deserialize<T>(body.Span, json)!);
+        }
+        if (request.ContentType?.StartsWith("application/cloudevents+json", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            var cloudEvent = JsonSerializer.Deserialize<CloudEvent<T>>(body.Span, json);
+            if (cloudEvent?.Type is null || cloudEvent.Time == default) throw new JsonException("The CloudEvent's type or time is missing.");
+            return new Webhook<T>(id, cloudEvent.Type, cloudEvent.Time, cloudEvent.Data);
+        }
         var envelope = JsonSerializer.Deserialize<Envelope<T>>(body.Span, json) ?? throw new JsonException("The webhook's body is null.");
-        return new Webhook<T>(headers["webhook-id"]!, envelope.Type, envelope.Timestamp, envelope.Data);
+        return new Webhook<T>(id, envelope.Type, envelope.Timestamp, envelope.Data);
     }
 
     private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(Stream body, int maxBytes, CancellationToken cancellationToken)

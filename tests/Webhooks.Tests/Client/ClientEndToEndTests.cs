@@ -91,6 +91,24 @@ public sealed class ClientEndToEndTests(ClientStack stack) : IClassFixture<Clien
     }
 
     [Fact]
+    public async Task The_receiver_helper_binds_webhooks_in_each_format_the_service_sends()
+    {
+        await using var setup = await SetUpAsync();
+        var (type, _, subscription, _, receiver, partner) = setup;
+        using var admin = stack.Client();
+        foreach (var format in new[] { DeliveryFormat.StandardWebhooks, DeliveryFormat.CloudEventsStructured, DeliveryFormat.CloudEventsBinary })
+        {
+            await partner.Subscriptions.UpdateAsync(subscription.Id, new SubscriptionChanges { Format = format });
+            var sent = await admin.Events.SendAsync(type, new Order("o-" + format, 4.25m));
+            var id = sent.Id.ToString();
+            var webhook = (await receiver.WaitFor(v => v.Any(w => w.Id == id), $"the {format} webhook")).Single(w => w.Id == id);
+            Assert.Equal(type, webhook.Type);
+            Assert.InRange((webhook.Timestamp - sent.CreatedAt).Duration(), TimeSpan.Zero, TimeSpan.FromMilliseconds(1));
+            Assert.Equal(new Order("o-" + format, 4.25m), webhook.Data);
+        }
+    }
+
+    [Fact]
     public async Task The_receiver_helper_refuses_a_forged_or_stale_webhook_without_calling_the_handler()
     {
         await using var setup = await SetUpAsync();

@@ -40,6 +40,14 @@ public sealed record Subscription(
 
     /// <summary>Where it delivers, without credentials. The service always says; the default is the HTTP endpoint at <see cref="Url"/>.</summary>
     public Destination Destination { get; init; } = new(DestinationType.Http) { Url = Url };
+
+    // A logged subscription must not carry its signing secret: it shows as *** when set.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Id = {Id}, PartnerId = {PartnerId}, Url = {Url}, EventTypes = [{string.Join(", ", EventTypes)}], Enabled = {Enabled}, ");
+        builder.Append($"Format = {Format}, Destination = {Destination}, FailureStreak = {FailureStreak}, Secret = {(Secret is null ? "" : "***")}");
+        return true;
+    }
 }
 
 /// <summary>

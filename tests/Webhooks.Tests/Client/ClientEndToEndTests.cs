@@ -51,6 +51,7 @@ public sealed class ClientEndToEndTests(ClientStack stack) : IClassFixture<Clien
         var created = await partner.Subscriptions.CreateAsync(new NewSubscription(Unreachable, [type]) { Description = "client test" });
         Assert.Equal(partnerId, created.PartnerId);
         Assert.StartsWith("whsec_", created.Secret);
+        Assert.DoesNotContain(created.Secret!, created.ToString()); // a logged subscription does not leak it
         var receiver = await VerifyingReceiver.StartAsync(created.Secret!);
         var subscription = await partner.Subscriptions.UpdateAsync(created.Id, new SubscriptionChanges { Url = receiver.Url });
         Assert.Equal(receiver.Url, subscription.Url);

@@ -162,6 +162,8 @@ public sealed record SubscriptionChanges
     public string? Description { get; init; }
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
     public int? RateLimitPerSecond { get; init; }
+    /// <summary>Takes the rate limit away (sent as <c>rateLimitPerSecond: null</c>); over <see cref="RateLimitPerSecond"/> if both are set.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public bool RemoveRateLimit { get; init; }
     public bool? Enabled { get; init; }
     /// <summary>When enabling: <see cref="PausedDeliveries.Send"/> (the default) or <see cref="PausedDeliveries.Discard"/> the deliveries kept while it was disabled.</summary>
     public string? PausedDeliveries { get; init; }

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Webhooks.Client;
 
@@ -34,7 +36,15 @@ public sealed class SubscriptionsClient
 
     /// <summary>Changes the members that are set in <paramref name="changes"/>; enabling sends (or discards) the deliveries paused meanwhile.</summary>
     public Task<Subscription> UpdateAsync(Guid id, SubscriptionChanges changes, CancellationToken cancellationToken = default) =>
-        _api.SendAsync<Subscription>(HttpMethod.Patch, $"api/v1/subscriptions/{id}", changes, cancellationToken);
+        _api.SendAsync<Subscription>(HttpMethod.Patch, $"api/v1/subscriptions/{id}", changes.RemoveRateLimit ? WithoutRateLimit(changes) : changes, cancellationToken);
+
+    // Members left null are not sent (they stay as they are); taking the limit away is the one member sent as null.
+    private static JsonObject WithoutRateLimit(SubscriptionChanges changes)
+    {
+        var body = JsonSerializer.SerializeToNode(changes, ApiConnection.Json)!.AsObject();
+        body["rateLimitPerSecond"] = null;
+        return body;
+    }
 
     /// <summary>Deletes the subscription; its unsent deliveries are discarded.</summary>
     public Task DeleteAsync(Guid id, CancellationToken cancellationToken = default) =>

@@ -17,14 +17,22 @@ public sealed record CreateSubscription(
 
 /// <summary>PATCH body: only the members present change. <c>PausedDeliveries</c> says what enabling does with deliveries kept while disabled.</summary>
 public sealed record UpdateSubscription(
-    string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers, int? RateLimitPerSecond,
+    string? Url, string[]? EventTypes, string? Description, Dictionary<string, string>? Headers,
     bool? Enabled, string? PausedDeliveries, string? Format = null, bool? VerifyOwnership = null)
 {
     /// <summary>A new destination, whole (credentials included); <c>url</c> alone makes it an HTTP endpoint.</summary>
     public DestinationRequest? Destination { get; init; }
 
-    /// <summary>Takes the rate limit away (the UI's edit form with a blank rate limit); not part of the API's body.</summary>
-    [JsonIgnore] public bool RemoveRateLimit { get; init; }
+    /// <summary>A new rate limit, or <c>null</c> to take it away; left out, it stays as it is.</summary>
+    public int? RateLimitPerSecond
+    {
+        get => _rateLimitPerSecond;
+        init { _rateLimitPerSecond = value; ChangesRateLimit = true; }
+    }
+    private readonly int? _rateLimitPerSecond;
+
+    /// <summary>True when the body names <c>rateLimitPerSecond</c>, <c>null</c> included (the JSON reader sets only what is present).</summary>
+    [JsonIgnore] public bool ChangesRateLimit { get; private init; }
 }
 
 /// <summary>

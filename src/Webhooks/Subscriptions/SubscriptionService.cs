@@ -118,7 +118,7 @@ public sealed class SubscriptionService(
         if (request.EventTypes is not null) subscription.EventTypes = request.EventTypes.Distinct().ToArray();
         if (request.Description is not null) subscription.Description = request.Description;
         if (headers is not null) subscription.Headers = headers;
-        if (request.RateLimitPerSecond is not null || request.RemoveRateLimit) subscription.RateLimitPerSecond = request.RateLimitPerSecond;
+        if (request.ChangesRateLimit) subscription.RateLimitPerSecond = request.RateLimitPerSecond;
         if (request.Enabled is { } enabled && enabled != subscription.Enabled)
         {
             if (enabled) SubscriptionState.Enable(subscription);

@@ -299,6 +299,11 @@ public sealed class ClientEndToEndTests(ClientStack stack) : IClassFixture<Clien
         Assert.Equal(["X-Tenant"], changed.Headers.Keys);
         Assert.Equal(created.Destination, changed.Destination);
         Assert.True(changed.Enabled);
+
+        var unlimited = await partner.Subscriptions.UpdateAsync(created.Id, new SubscriptionChanges { RemoveRateLimit = true });
+        Assert.Equal("""{"rateLimitPerSecond":null}""", recorder.Calls.Last(c => c.Method == HttpMethod.Patch).RequestBody);
+        Assert.Null(unlimited.RateLimitPerSecond);
+        Assert.Equal("kept", unlimited.Description);
     }
 
     [Fact]

@@ -173,6 +173,14 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         Assert.Null(enabled["disabledReason"]);
 
         await _admin.PatchAsJsonAsync($"/api/v1/subscriptions/{created["id"]}", new { url = "http://10.1.2.3/" }).Expect(HttpStatusCode.BadRequest);
+
+        // Left out, the rate limit stays; named as null, it goes.
+        var kept = await _admin.PatchAsJsonAsync($"/api/v1/subscriptions/{created["id"]}", new { description = "kept" }).Expect(HttpStatusCode.OK);
+        Assert.Equal(5, (int)kept["rateLimitPerSecond"]!);
+        var removed = await _admin.PatchAsync($"/api/v1/subscriptions/{created["id"]}",
+            new StringContent("""{"rateLimitPerSecond": null}""", System.Text.Encoding.UTF8, "application/json")).Expect(HttpStatusCode.OK);
+        Assert.Null(removed["rateLimitPerSecond"]);
+        Assert.Equal("kept", (string)removed["description"]!);
     }
 
     [Fact]

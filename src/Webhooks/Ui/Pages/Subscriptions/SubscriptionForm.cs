@@ -74,9 +74,9 @@ public sealed class SubscriptionForm
     {
         var unchanged = DestinationType != DestinationRules.Http && string.IsNullOrWhiteSpace(Connection)
             && string.IsNullOrWhiteSpace(AccessKeyId) && string.IsNullOrWhiteSpace(SecretAccessKey) && SameBrokerFields(From(current));
-        return new(DestinationType == DestinationRules.Http ? Url?.Trim() : null, filters, Description?.Trim() ?? "", headers, rate,
+        return new(DestinationType == DestinationRules.Http ? Url?.Trim() : null, filters, Description?.Trim() ?? "", headers,
             Enabled: null, PausedDeliveries: null, Format, VerifyOwnership ?? false)
-        { Destination = unchanged ? null : Destination(), RemoveRateLimit = rate is null };
+        { Destination = unchanged ? null : Destination(), RateLimitPerSecond = rate };
     }
 
     private bool SameBrokerFields(SubscriptionForm current) =>

@@ -215,4 +215,37 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         var accepted = await _admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o", amount = 1 } }).Expect(HttpStatusCode.Accepted);
         Assert.Equal(0, (int)accepted["deliveries"]!);
     }
+
+    [Fact]
+    public async Task Deleting_a_subscription_discards_its_unsent_deliveries_pending_and_paused()
+    {
+        var type = await _admin.CreateEventType();
+        var partner = await _admin.CreatePartner();
+        var enabled = (string)(await _admin.CreateSubscription(partner, "https://example.com/pending", type))["id"]!;
+        var disabled = (string)(await _admin.CreateSubscription(partner, "https://example.com/paused", type))["id"]!;
+        await _admin.PatchAsJsonAsync($"/api/v1/subscriptions/{disabled}", new { enabled = false }).Expect(HttpStatusCode.OK);
+        await _admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "unsent", amount = 1 } }).Expect(HttpStatusCode.Accepted);
+        Assert.Equal(["pending"], await DeliveryStatuses(enabled));
+        Assert.Equal(["paused"], await DeliveryStatuses(disabled));
+
+        foreach (var id in new[] { enabled, disabled })
+        {
+            await _admin.DeleteAsync($"/api/v1/subscriptions/{id}").Expect(HttpStatusCode.NoContent);
+            Assert.Equal(["discarded"], await DeliveryStatuses(id));
+        }
+    }
+
+    private async Task<List<string>> DeliveryStatuses(string subscriptionId)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT status FROM deliveries WHERE subscription_id = $1 ORDER BY status", connection)
+        {
+            Parameters = { new NpgsqlParameter { Value = Guid.Parse(subscriptionId) } },
+        };
+        await using var reader = await command.ExecuteReaderAsync();
+        var statuses = new List<string>();
+        while (await reader.ReadAsync()) statuses.Add(reader.GetString(0));
+        return statuses;
+    }
 }

@@ -104,7 +104,7 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
             $"{h.CreatedAt:HH:mm:ss.fff} {h.StateName} ({h.Reason}) {string.Join(", ", h.Data.Where(d => d.Key.StartsWith("Exception")).Select(d => $"{d.Key}={d.Value}"))}"));
     }
 
-    /// <summary>One line per delivery of a subscription: its id, status, attempts, holder and last error.</summary>
+    /// <summary>One line per delivery of a subscription: its id, status, attempts, holder, lease and times.</summary>
     public async Task<string> Deliveries(Guid subscriptionId)
     {
         await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);

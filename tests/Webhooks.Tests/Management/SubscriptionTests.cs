@@ -235,17 +235,6 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         }
     }
 
-    private async Task<List<string>> DeliveryStatuses(string subscriptionId)
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT status FROM deliveries WHERE subscription_id = $1 ORDER BY status", connection)
-        {
-            Parameters = { new NpgsqlParameter { Value = Guid.Parse(subscriptionId) } },
-        };
-        await using var reader = await command.ExecuteReaderAsync();
-        var statuses = new List<string>();
-        while (await reader.ReadAsync()) statuses.Add(reader.GetString(0));
-        return statuses;
-    }
+    private Task<string[]> DeliveryStatuses(string subscriptionId) => DeliveryData.Scalar<string[]>(app.ConnectionString,
+        "SELECT array_agg(status ORDER BY status) FROM deliveries WHERE subscription_id = $1", Guid.Parse(subscriptionId));
 }

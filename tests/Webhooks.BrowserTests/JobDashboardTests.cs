@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Webhooks.Tests.Infrastructure;
 
@@ -17,7 +18,7 @@ public sealed class JobDashboardTests(BrowserApp app) : IClassFixture<BrowserApp
         await page.GetByLabel("User name").FillAsync("admin");
         await page.GetByLabel("Password").FillAsync(WebhooksApp.AdminPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/hangfire"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/hangfire"));
         await Assertions.Expect(page.Locator("body")).ToContainTextAsync("Webhooks · background jobs");
     }
 
@@ -26,7 +27,7 @@ public sealed class JobDashboardTests(BrowserApp app) : IClassFixture<BrowserApp
     {
         var page = await app.SignedIn();
         await page.GetByRole(AriaRole.Link, new() { Name = "Jobs", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("/hangfire"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/hangfire"));
         await page.GotoAsync("/hangfire/recurring");
         foreach (var job in RecurringJobs)
             await Assertions.Expect(page.Locator("table tbody tr", new() { HasText = job })).ToBeVisibleAsync();

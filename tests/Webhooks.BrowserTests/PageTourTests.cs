@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Webhooks.Tests.Infrastructure;
 
@@ -96,7 +97,7 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
         await page.GotoAsync("/deliveries");
         await page.Locator("#status").SelectOptionAsync("dead");
         await page.GetByRole(AriaRole.Button, new() { Name = "Filter" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.Contains("status=dead"));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("status=dead"));
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Deliveries");
         await Assertions.Expect(page.Locator(".loading")).ToHaveCountAsync(0); // answered whole, not streamed
         await page.GotoAsync("/events?since=soon");

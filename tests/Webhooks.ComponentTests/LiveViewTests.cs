@@ -74,6 +74,41 @@ public sealed class LiveViewTests(WebhooksApp app) : ComponentTest(app)
     }
 
     [Fact]
+    public async Task A_read_still_running_when_the_view_is_paused_does_not_change_what_it_shows()
+    {
+        SignedInAs(Admin);
+        var reads = new Queue<TaskCompletionSource<string?>>();
+        var view = Render<HeldView>(p => p.Add(x => x.Read, () => { var read = new TaskCompletionSource<string?>(); reads.Enqueue(read); return read.Task; }));
+        await view.InvokeAsync(() => reads.Dequeue().SetResult("first"));
+        view.WaitForAssertion(() => Assert.Equal("first", view.Find("p").TextContent));
+
+        Clock.Advance(TimeSpan.FromSeconds(5));
+        view.WaitForAssertion(() => Assert.Single(reads)); // the tick's read runs
+        view.Find("button").Click();
+        view.WaitForAssertion(() => Assert.Equal("Go on", view.Find("button").TextContent));
+        await view.InvokeAsync(() => reads.Dequeue().SetResult("second"));
+        await view.InvokeAsync(() => { }); // behind the read's end on the renderer
+        Assert.Equal("first", view.Find("p").TextContent);
+    }
+
+    /// <summary>A live view whose reads the test answers: it shows its data and has the pause switch.</summary>
+    public sealed class HeldView : LiveView<string>
+    {
+        [Parameter] public Func<Task<string?>> Read { get; set; } = default!;
+
+        protected override Task<string?> LoadAsync(IServiceProvider services, Webhooks.Auth.Caller caller, CancellationToken cancellationToken) => Read();
+
+        protected override void BuildRenderTree(Microsoft.AspNetCore.Components.Rendering.RenderTreeBuilder builder)
+        {
+            builder.AddMarkupContent(0, $"<p>{Data}</p>");
+            builder.OpenElement(1, "button");
+            builder.AddAttribute(2, "onclick", EventCallback.Factory.Create(this, TogglePauseAsync));
+            builder.AddContent(3, Paused ? "Go on" : "Pause");
+            builder.CloseElement();
+        }
+    }
+
+    [Fact]
     public async Task A_partner_s_tail_of_another_partner_s_subscription_shows_nothing()
     {
         var type = await Api.CreateEventType();

@@ -81,7 +81,9 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
         try
         {
             await using var scope = Reads.NewScope();
-            Data = await LoadAsync(scope.ServiceProvider, Caller.From(user), _stop.Token);
+            var data = await LoadAsync(scope.ServiceProvider, Caller.From(user), _stop.Token);
+            if (Paused) return; // paused while this read ran: what was on screen when the admin paused stays
+            Data = data;
             UpdatedAt = Clock.GetUtcNow();
             Problem = null;
         }

@@ -17,6 +17,7 @@ namespace Webhooks.BrowserTests;
 public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
 {
     private IPlaywright? _playwright;
+    private readonly System.Collections.Concurrent.ConcurrentBag<IBrowserContext> _contexts = [];
     public IBrowser Browser { get; private set; } = default!;
     public string BaseUrl { get; private set; } = "";
 
@@ -76,9 +77,19 @@ public sealed class BrowserApp : WebhooksApp, IAsyncLifetime
     public async Task<IPage> NewPage(string? baseUrl = null, bool javaScript = true)
     {
         var context = await Browser.NewContextAsync(new() { BaseURL = baseUrl ?? BaseUrl, ViewportSize = new() { Width = 1280, Height = 900 }, JavaScriptEnabled = javaScript });
+        _contexts.Add(context);
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         return page;
+    }
+
+    /// <summary>
+    /// Closes the pages opened so far. A page left open keeps its live views reading every second (and a cut-off one keeps
+    /// its circuit for minutes), which every later test of the class would share the machine with.
+    /// </summary>
+    public async Task ClosePagesAsync()
+    {
+        while (_contexts.TryTake(out var context)) await context.CloseAsync();
     }
 
     public async Task<IPage> SignedIn(string username = "admin", string password = AdminPassword, string? baseUrl = null, bool javaScript = true)

@@ -5,7 +5,7 @@ using Webhooks.Tests.Infrastructure;
 
 namespace Webhooks.BrowserTests;
 
-public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<BrowserApp>
+public sealed class DeadLetterReplayTests(BrowserApp app) : BrowserTestClass(app)
 {
     private static readonly LocatorAssertionsToBeVisibleOptions Patiently = new() { Timeout = 90_000 };
 
@@ -13,7 +13,7 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
     public async Task An_admin_sets_up_a_subscription_watches_its_delivery_die_and_replays_it_to_success()
     {
         await using var receiver = await Receiver.StartAsync();
-        var page = await app.SignedIn();
+        var page = await App.SignedIn();
 
         await page.GotoAsync("/event-types/new");
         await page.GetByLabel("Name").FillAsync("shipment.sent");
@@ -32,23 +32,23 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Add subscription" }).ClickAsync();
         await Assertions.Expect(page.Locator("#signing-secret")).ToContainTextAsync("whsec_");
         await BrowserApp.Screenshot(page, "30-subscription-created");
-        await page.GetByRole(AriaRole.Link, new() { Name = "Open the subscription" }).ClickAsync();
-        var subscriptionId = page.Url.Split('/').Last();
+        var subscriptionId = (await page.GetByRole(AriaRole.Link, new() { Name = "Open the subscription" }).GetAttributeAsync("href"))!.Split('/').Last();
 
-        await app.Client().PostAsJsonAsync("/api/v1/events", new { type = "shipment.sent", payload = new { shipmentId = "s-42" } }).Expect(HttpStatusCode.Accepted);
+        await App.Client().PostAsJsonAsync("/api/v1/events", new { type = "shipment.sent", payload = new { shipmentId = "s-42" } }).Expect(HttpStatusCode.Accepted);
 
         // The subscription's page shows its attempts as they happen (a live view): the failures arrive without a reload.
         await page.GotoAsync($"/subscriptions/{subscriptionId}");
-        await Assertions.Expect(page.Locator("#live-attempts .badge.live-on")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#live-attempts .badge.live-on")).ToBeVisibleAsync(Patiently);
         await Assertions.Expect(page.Locator("#live-attempts tbody tr").Nth(1)).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("#live-attempts tbody tr").First).ToContainTextAsync("HTTP 500");
         await BrowserApp.Screenshot(page, "31-live-attempts-failing");
 
-        // Dead once the schedule is used up: the dead-letter page (not a live view) is reloaded until it lists it.
+        // Dead once the schedule is used up; the dead-letter page (not a live view) is opened once it is.
+        for (var deadline = DateTime.UtcNow.AddSeconds(90); !(await App.Deliveries(Guid.Parse(subscriptionId))).Contains("status=dead") && DateTime.UtcNow < deadline;)
+            await Task.Delay(250);
         await page.GotoAsync($"/dead-letters?subscriptionId={subscriptionId}");
         var replayAll = page.GetByRole(AriaRole.Button, new() { Name = "Replay all 1 matching…" });
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); !await replayAll.IsVisibleAsync() && DateTime.UtcNow < deadline;)
-            await page.ReloadAsync();
+        await Assertions.Expect(replayAll).ToBeVisibleAsync();
         Assert.True(receiver.Received.Count >= 2, $"the receiver saw {receiver.Received.Count} attempts");
 
         receiver.Status = 200;
@@ -58,7 +58,7 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         await page.GetByRole(AriaRole.Button, new() { Name = "Replay 1 now" }).ClickAsync();
         await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("Replaying 1 delivery");
         // The replay runs as a job; its progress is a live view that reaches the end without a reload.
-        await Assertions.Expect(page.Locator(".job-progress .badge.live-on")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator(".job-progress .badge.live-on")).ToBeVisibleAsync(Patiently);
         try
         {
             await Assertions.Expect(page.Locator(".job-progress [data-state]")).ToHaveAttributeAsync("data-state", "succeeded", new() { Timeout = 60_000 });
@@ -71,7 +71,7 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
             var jobId = Guid.Parse((await progress.GetAttributeAsync("id"))!["job-".Length..]);
             await BrowserApp.Screenshot(page, "32-replay-job-stuck");
             throw new Xunit.Sdk.XunitException($"{e.Message}\nAt {DateTime.UtcNow:HH:mm:ss} UTC the view showed: {await progress.InnerTextAsync()}" +
-                $"\nReconnect banner shown: {await page.Locator("#components-reconnect-modal").IsVisibleAsync()}\nThe job's history: {await app.JobHistory(jobId)}");
+                $"\nReconnect banner shown: {await page.Locator("#components-reconnect-modal").IsVisibleAsync()}\nThe job's history: {await App.JobHistory(jobId)}");
         }
         await Assertions.Expect(page.Locator(".job-progress .job-done")).ToHaveTextAsync("1");
         await BrowserApp.Screenshot(page, "32b-replay-job-done");
@@ -92,12 +92,12 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
         page.Response += (_, r) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {r.Status} for {r.Request.Method} {r.Url}");
         page.RequestFailed += (_, r) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} failed: {r.Method} {r.Url}: {r.Failure}");
         page.Console += (_, m) => browserSide.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} console {m.Type}: {m.Text}");
-        var appLogsBefore = app.Logs.Entries.Count;
+        var appLogsBefore = App.Logs.Entries.Count;
         var clickedAt = DateTime.UtcNow;
         await page.GetByRole(AriaRole.Button, new() { Name = "Send test event" }).ClickAsync();
         try
         {
-            await Assertions.Expect(page.Locator("#test-attempt h3")).ToContainTextAsync("shipment.sent: HTTP 200");
+            await Assertions.Expect(page.Locator("#test-attempt h3")).ToContainTextAsync("shipment.sent: HTTP 200", new() { Timeout = 60_000 });
         }
         catch (PlaywrightException e)
         {
@@ -109,8 +109,8 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : IClassFixture<Browse
             throw new Xunit.Sdk.XunitException($"{e.Message}\nClicked at {clickedAt:HH:mm:ss.fff}; at {DateTime.UtcNow:HH:mm:ss.fff} UTC the receiver had {receiver.Received.Count} requests, " +
                 $"{receiver.Received.Select(r => r.WebhookId).Distinct().Count()} webhook ids; reconnect banner shown: {await page.Locator("#components-reconnect-modal").IsVisibleAsync()}" +
                 $"\nThe browser since the click:\n  {string.Join("\n  ", browserSide)}" +
-                $"\nThe app logged since the click:\n  {string.Join("\n  ", app.Logs.Entries.Skip(appLogsBefore).Where(l => !l.Contains(" scope: ")).Take(200))}" +
-                $"\nThe subscription's deliveries:\n  {await app.Deliveries(Guid.Parse(subscriptionId))}");
+                $"\nThe app logged since the click:\n  {string.Join("\n  ", App.Logs.Entries.Skip(appLogsBefore).Where(l => !l.Contains(" scope: ")).Take(200))}" +
+                $"\nThe subscription's deliveries:\n  {await App.Deliveries(Guid.Parse(subscriptionId))}");
         }
         await BrowserApp.Screenshot(page, "34-test-send");
         Assert.Equal(2, receiver.Received.Select(r => r.WebhookId).Distinct().Count());

@@ -5,14 +5,14 @@ using Webhooks.Tests.Infrastructure;
 namespace Webhooks.BrowserTests;
 
 /// <summary>Hangfire's dashboard at /hangfire in Chromium: admins only, and the recurring jobs are there.</summary>
-public sealed class JobDashboardTests(BrowserApp app) : IClassFixture<BrowserApp>
+public sealed class JobDashboardTests(BrowserApp app) : BrowserTestClass(app)
 {
     private static readonly string[] RecurringJobs = ["Retention", "IdempotencyKeys", "SigningSecrets", "FailingSubscriptions"];
 
     [Fact]
     public async Task Someone_not_signed_in_is_sent_to_sign_in_and_comes_back_to_the_dashboard()
     {
-        var page = await app.NewPage();
+        var page = await App.NewPage();
         await page.GotoAsync("/hangfire");
         Assert.Contains("/signin", page.Url);
         await page.GetByLabel("User name").FillAsync("admin");
@@ -25,7 +25,7 @@ public sealed class JobDashboardTests(BrowserApp app) : IClassFixture<BrowserApp
     [Fact]
     public async Task An_admin_reaches_it_from_the_navigation_and_sees_every_recurring_job_with_its_next_run()
     {
-        var page = await app.SignedIn();
+        var page = await App.SignedIn();
         await page.GetByRole(AriaRole.Link, new() { Name = "Jobs", Exact = true }).ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/hangfire"));
         await page.GotoAsync("/hangfire/recurring");
@@ -39,8 +39,8 @@ public sealed class JobDashboardTests(BrowserApp app) : IClassFixture<BrowserApp
     [Fact]
     public async Task A_partner_user_is_shown_the_not_allowed_page_with_403()
     {
-        var admin = await app.SignedIn();
-        var partnerId = await app.Client().CreatePartner("Dash Co");
+        var admin = await App.SignedIn();
+        var partnerId = await App.Client().CreatePartner("Dash Co");
         var username = "dash-" + Guid.NewGuid().ToString("N")[..6];
         await admin.GotoAsync($"/partners/{partnerId}");
         await admin.GetByLabel("User name").FillAsync(username);
@@ -48,7 +48,7 @@ public sealed class JobDashboardTests(BrowserApp app) : IClassFixture<BrowserApp
         await admin.GetByRole(AriaRole.Button, new() { Name = "Add partner user" }).ClickAsync();
         await Assertions.Expect(admin.Locator(".notice")).ToContainTextAsync(username);
 
-        var page = await app.SignedIn(username, "dash-password-1");
+        var page = await App.SignedIn(username, "dash-password-1");
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "Jobs", Exact = true })).ToHaveCountAsync(0);
         var response = await page.GotoAsync("/hangfire");
         Assert.Equal(403, response!.Status);

@@ -7,14 +7,14 @@ using Webhooks.Tests.Infrastructure;
 namespace Webhooks.BrowserTests;
 
 /// <summary>Every page, as an admin and as a partner, in Chromium: each renders with a heading and no script error, and is saved as a screenshot.</summary>
-public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
+public sealed class PageTourTests(BrowserApp app) : BrowserTestClass(app)
 {
     [Fact]
     public async Task Every_page_renders_in_Chromium_for_an_admin_and_a_partner()
     {
         await using var receiver = await Receiver.StartAsync();
         receiver.Status = 200;
-        var admin = app.Client();
+        var admin = App.Client();
         var type = await admin.CreateEventType("order.placed");
         var partnerId = await admin.CreatePartner("Acme Retail");
         await admin.CreatePartnerKey(partnerId);
@@ -23,13 +23,13 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
             .Expect(HttpStatusCode.Accepted);
         var eventId = (string)created["id"]!;
 
-        var page = await app.NewPage();
+        var page = await App.NewPage();
         var errors = new List<string>();
         Watch(page, errors);
         await page.GotoAsync("/");
         Assert.Contains("/signin", page.Url);
         await BrowserApp.Screenshot(page, "01-signin");
-        page = await app.SignedIn();
+        page = await App.SignedIn();
         Watch(page, errors);
 
         var partnerUser = "acme-" + Guid.NewGuid().ToString("N")[..4];
@@ -59,7 +59,7 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
             await BrowserApp.Screenshot(page, name);
         }
 
-        var partner = await app.SignedIn(partnerUser, "acme-password-1");
+        var partner = await App.SignedIn(partnerUser, "acme-password-1");
         Watch(partner, errors);
         foreach (var (name, path) in new[] { ("20-partner-subscriptions", "/"), ("21-partner-deliveries", "/deliveries"), ("22-partner-dead-letters", "/dead-letters"), ("23-partner-denied", "/partners") })
         {
@@ -74,8 +74,9 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
     [Fact]
     public async Task Sign_in_works_with_the_keyboard_alone()
     {
-        var page = await app.NewPage();
+        var page = await App.NewPage();
         await page.GotoAsync("/signin");
+        await Assertions.Expect(page.GetByLabel("User name")).ToBeFocusedAsync(); // autofocus is applied after load, at a rendering step
         await page.Keyboard.TypeAsync("admin");
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.TypeAsync(BrowserApp.AdminPassword);
@@ -88,7 +89,7 @@ public sealed class PageTourTests(BrowserApp app) : IClassFixture<BrowserApp>
     [Fact]
     public async Task With_JavaScript_off_the_pages_still_work_and_the_dashboard_shows_its_figures()
     {
-        var page = await app.SignedIn(javaScript: false);
+        var page = await App.SignedIn(javaScript: false);
         await Assertions.Expect(page.Locator("h1")).ToHaveTextAsync("Dashboard");
         await Assertions.Expect(page.Locator("#live-dashboard .badge.live-off")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator(".tiles dt").First).ToContainTextAsync("Events per minute");

@@ -51,10 +51,12 @@ public sealed class TcpProxy : IAsyncDisposable
     private async Task ForwardAsync(TcpClient client)
     {
         var server = new TcpClient();
+        // Listed before connecting, and dropped if a cut came meanwhile: a connection accepted just before a cut does not outlive it.
+        _open[client] = server;
         try
         {
             await server.ConnectAsync(_target);
-            _open[client] = server;
+            if (_cut) return;
             await Task.WhenAny(
                 client.GetStream().CopyToAsync(server.GetStream(), _stop.Token),
                 server.GetStream().CopyToAsync(client.GetStream(), _stop.Token));

@@ -139,6 +139,7 @@ public sealed class LiveViewTests(WebhooksApp app) : ComponentTest(app)
         auth.SetClaims(Principal(Admin).Claims.ToArray());
         SetRendererInfo(new RendererInfo("Static", isInteractive: false));
         var view = Render<LiveAttempts>(p => p.Add(x => x.SubscriptionId, Guid.NewGuid()));
+        view.WaitForElement(".live-bar .badge", TimeSpan.FromSeconds(30)); // rendered once its read has returned
         Assert.Equal("as of the page load", view.Find(".live-bar .badge").TextContent);
         Assert.Empty(view.FindAll(".live-bar button"));
     }

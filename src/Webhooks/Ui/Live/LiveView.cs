@@ -16,6 +16,7 @@ namespace Webhooks.Ui.Live;
 public abstract class LiveView<TData> : ComponentBase, IDisposable where TData : class
 {
     private readonly CancellationTokenSource _stop = new();
+    private bool _started;
 
     [Inject] public LiveReads Reads { get; set; } = default!;
     [Inject] public TimeProvider Clock { get; set; } = default!;
@@ -23,13 +24,9 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
     [Inject] public ILoggerFactory Logs { get; set; } = default!;
     [CascadingParameter] public Task<AuthenticationState>? Authentication { get; set; }
 
-    /// <summary>
-    /// What the last successful read gave, or null before the first (or when it found nothing to show). The prerender's
-    /// is carried into the page and restored when the view goes live, so the view does not go blank while its first live
-    /// read runs (a blank moment moved everything below it, and a click landing then was lost).
-    /// </summary>
-    [PersistentState] public TData? Data { get; set; }
-    [PersistentState] public DateTimeOffset? UpdatedAt { get; set; }
+    /// <summary>What the last successful read gave, or null before the first (or when it found nothing to show).</summary>
+    protected TData? Data { get; private set; }
+    protected DateTimeOffset? UpdatedAt { get; private set; }
     /// <summary>Why the last read failed, while the data on screen is older than it should be.</summary>
     protected string? Problem { get; private set; }
     protected bool Paused { get; private set; }
@@ -41,10 +38,22 @@ public abstract class LiveView<TData> : ComponentBase, IDisposable where TData :
     /// <summary>Reads the view's data for this caller, with services of a scope made for this read.</summary>
     protected abstract Task<TData?> LoadAsync(IServiceProvider services, Caller caller, CancellationToken cancellationToken);
 
-    protected override async Task OnInitializedAsync()
+    /// <summary>
+    /// The first render waits for the first read. Going live, the view's first render replaces its prerendered markup in
+    /// the browser: made before the read came back, it would show nothing for that moment, moving everything below it (a
+    /// click landing then was lost). The framework's way, state persisted in the page, is not restored for a view that a
+    /// page adds by enhanced navigation to a connection already open (ASP.NET Core 10), so it does not cover every view.
+    /// </summary>
+    public override async Task SetParametersAsync(ParameterView parameters)
     {
-        await ReadAsync();
-        if (IsLive) _ = RunAsync();
+        parameters.SetParameterProperties(this);
+        if (!_started)
+        {
+            _started = true;
+            await ReadAsync();
+            if (IsLive) _ = RunAsync();
+        }
+        await base.SetParametersAsync(ParameterView.Empty);
     }
 
     /// <summary>Pausing stops the reads (what is on screen stays); going on reads at once.</summary>

@@ -44,8 +44,8 @@ public sealed class DeadLetterReplayTests(BrowserApp app) : BrowserTestClass(app
         await BrowserApp.Screenshot(page, "31-live-attempts-failing");
 
         // Dead once the schedule is used up; the dead-letter page (not a live view) is opened once it is.
-        for (var deadline = DateTime.UtcNow.AddSeconds(90); !(await App.Deliveries(Guid.Parse(subscriptionId))).Contains("status=dead") && DateTime.UtcNow < deadline;)
-            await Task.Delay(250);
+        await DeliveryData.WaitUntil(App.ConnectionString, "SELECT EXISTS (SELECT 1 FROM deliveries WHERE subscription_id = $1 AND status = 'dead')",
+            [Guid.Parse(subscriptionId)], "the delivery to end as a dead letter", TimeSpan.FromSeconds(90));
         await page.GotoAsync($"/dead-letters?subscriptionId={subscriptionId}");
         var replayAll = page.GetByRole(AriaRole.Button, new() { Name = "Replay all 1 matching…" });
         await Assertions.Expect(replayAll).ToBeVisibleAsync();

@@ -94,18 +94,9 @@ public sealed class LiveViewTests(BrowserApp app) : BrowserTestClass(app)
         });
         if (enhancedNavigation) await page.EvaluateAsync("url => Blazor.navigateTo(url)", $"/subscriptions/{subscriptionId}");
         else await page.GotoAsync($"/subscriptions/{subscriptionId}");
-        await using (var watcher = new Npgsql.NpgsqlConnection(App.ConnectionString))
-        {
-            await watcher.OpenAsync();
-            await using var waiting = new Npgsql.NpgsqlCommand("""
-                SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM attempts AS a%'
-                """, watcher);
-            for (var deadline = DateTime.UtcNow.AddSeconds(60); (long)(await waiting.ExecuteScalarAsync())! == 0;)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the view's first live read never came");
-                await Task.Delay(100);
-            }
-        }
+        await DeliveryData.WaitUntil(App.ConnectionString, """
+            SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM attempts AS a%')
+            """, [], "the view's first live read, waiting on the lock", TimeSpan.FromSeconds(60));
         await page.WaitForTimeoutAsync(1_000); // a render made before the read would have reached the page by now
         await Assertions.Expect(rows).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#live-attempts .badge.live-off")).ToBeVisibleAsync();

@@ -34,7 +34,9 @@ public sealed class HttpDestination : IDestination, IDisposable
             EnableMultipleHttp2Connections = true,
             MaxResponseHeadersLength = 64,
             ConnectCallback = (context, cancellationToken) => ConnectAsync(guard, context.DnsEndPoint, cancellationToken),
-            // Subscribers get the contract's headers only: our trace ids stay ours.
+            // Subscribers get the contract's headers only: our trace ids stay ours. This also turns off the runtime's client
+            // span; keeping the span with a propagator that writes nothing is not enough, as OpenTelemetry's HTTP
+            // instrumentation then writes its own traceparent (TelemetryExportTests).
             ActivityHeadersPropagator = null,
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

@@ -6,7 +6,7 @@ namespace Webhooks.Delivery;
 public sealed record ClaimedDelivery(
     Guid Id, Guid EventId, Guid SubscriptionId, Guid LeaseToken, int AttemptCount, int AttemptBase,
     string EventType, string Payload, DateTimeOffset EventCreatedAt,
-    string Url, bool Enabled, bool Deleted, string Headers, int? RateLimitPerSecond, string[] ProtectedSecrets)
+    string Url, bool Enabled, bool Deleted, string Headers, int? RatePerMinute, string[] ProtectedSecrets)
 {
     /// <summary>The number this attempt gets among the ones that count against the retry schedule (1 for the first).</summary>
     public int ScheduledAttempt => AttemptCount - AttemptBase + 1;

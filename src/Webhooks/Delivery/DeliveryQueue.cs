@@ -31,8 +31,7 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
                 s.url, s.enabled AND (NOT s.verify_ownership OR s.verified_at IS NOT NULL) AS enabled, s.deleted_at IS NOT NULL AS deleted,
                 s.headers::text AS headers,
                 -- The rate the endpoint granted in the ownership handshake (per minute) caps the subscription's own.
-                least(s.rate_limit_per_second, CASE WHEN s.allowed_rate_per_minute IS NOT NULL THEN greatest(1, s.allowed_rate_per_minute / 60) END)
-                    AS rate_limit_per_second,
+                least(s.rate_limit_per_second * 60, s.allowed_rate_per_minute) AS rate_per_minute,
                 e.trace_parent,
                 -- Nothing more for standard-webhooks deliveries over HTTP: three NULLs.
                 nullif(s.format, 'standard-webhooks') AS format,
@@ -102,13 +101,13 @@ public sealed class DeliveryQueue(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Reserves send slots for rate-limited subscriptions, shared by every instance. For each
-    /// (subscription, count, rate) answers how long from now the first reserved slot starts; a
+    /// (subscription, count, rate a minute) answers how long from now the first reserved slot starts; a
     /// subscription whose slots are taken further ahead than <paramref name="horizon"/> gets none.
     /// </summary>
-    public async Task<Dictionary<Guid, TimeSpan>> ReserveSlotsAsync(IReadOnlyList<(Guid Subscription, int Count, int Rate)> wanted, TimeSpan horizon, CancellationToken cancellationToken)
+    public async Task<Dictionary<Guid, TimeSpan>> ReserveSlotsAsync(IReadOnlyList<(Guid Subscription, int Count, int PerMinute)> wanted, TimeSpan horizon, CancellationToken cancellationToken)
     {
         var ordered = wanted.OrderBy(w => w.Subscription).ToList();
-        var spans = ordered.Select(w => TimeSpan.FromTicks(TimeSpan.TicksPerSecond * w.Count / w.Rate)).ToArray();
+        var spans = ordered.Select(w => TimeSpan.FromTicks(TimeSpan.TicksPerMinute * w.Count / w.PerMinute)).ToArray();
         await using var command = dataSource.CreateCommand("""
             INSERT INTO rate_limit_slots AS r (subscription_id, next_slot_at)
             SELECT t.id, now() + t.span FROM unnest($1::uuid[], $2::interval[]) AS t(id, span)

@@ -137,10 +137,10 @@ public sealed class DeliveryWorker(
         var waits = new Dictionary<Guid, TimeSpan>();
         var wanted = new List<(Guid, int, int)>();
         var limited = new List<(Guid Subscription, int Rate, List<ClaimedDelivery> Deliveries)>();
-        foreach (var group in deliveries.Where(d => d.RateLimitPerSecond is not null).GroupBy(d => d.SubscriptionId))
+        foreach (var group in deliveries.Where(d => d.RatePerMinute is not null).GroupBy(d => d.SubscriptionId))
         {
-            var rate = group.First().RateLimitPerSecond!.Value;
-            var now = group.Take(Math.Max(1, (int)(rate * SlotHorizon.TotalSeconds))).ToList();
+            var rate = group.First().RatePerMinute!.Value;
+            var now = group.Take(Math.Max(1, (int)(rate * SlotHorizon.TotalMinutes))).ToList();
             foreach (var later in group.Skip(now.Count)) waits[later.Id] = Later();
             wanted.Add((group.Key, now.Count, rate));
             limited.Add((group.Key, rate, now));
@@ -154,7 +154,7 @@ public sealed class DeliveryWorker(
                 var reserved = starts.TryGetValue(subscription, out var start);
                 var i = 0;
                 foreach (var delivery in group)
-                    waits[delivery.Id] = reserved ? start + TimeSpan.FromTicks(TimeSpan.TicksPerSecond * i++ / rate) : Later();
+                    waits[delivery.Id] = reserved ? start + TimeSpan.FromTicks(TimeSpan.TicksPerMinute * i++ / rate) : Later();
             }
         }
         catch (Exception e) when (!stopping.IsCancellationRequested)

@@ -50,11 +50,11 @@ public sealed class TestDelivery(
                 : $"'{eventType}' is not a registered event type that this subscription's filters match."));
         if (chosen.Example is null) return (null, new(422, $"The event type '{chosen.Name}' has no example to send."));
 
-        if (subscription.RateLimitPerSecond is { } rate)
+        if (subscription.RatePerMinute is { } rate)
         {
             var slots = await queue.ReserveSlotsAsync([(subscription.Id, 1, rate)], SlotHorizon, cancellationToken);
             if (!slots.TryGetValue(subscription.Id, out var start))
-                return (null, new(429, $"This subscription's rate limit ({rate} a second) is taken by the deliveries to it; try again in a moment.", SlotHorizon));
+                return (null, new(429, $"This subscription's rate limit ({(rate % 60 == 0 ? $"{rate / 60} a second" : $"{rate} a minute")}) is taken by the deliveries to it; try again in a moment.", SlotHorizon));
             if (start > TimeSpan.Zero) await Task.Delay(start, cancellationToken);
         }
 
@@ -107,7 +107,7 @@ public sealed class TestDelivery(
         await reader.ReadAsync(cancellationToken);
         return new ClaimedDelivery(reader.GetGuid(3), eventId, subscription.Id, token, 0, 0, type, reader.GetString(1),
             reader.GetFieldValue<DateTimeOffset>(0), subscription.Url, subscription.Enabled, false,
-            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RateLimitPerSecond, reader.GetFieldValue<string[]>(2))
+            System.Text.Json.JsonSerializer.Serialize(subscription.Headers), subscription.RatePerMinute, reader.GetFieldValue<string[]>(2))
         {
             Format = subscription.Format == Formats.DeliveryFormats.StandardWebhooks ? null : subscription.Format,
             SendsOrigin = subscription.VerifyOwnership && subscription.VerifiedAt is not null,

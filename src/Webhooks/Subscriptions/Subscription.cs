@@ -30,6 +30,13 @@ public sealed class Subscription
     public string? VerificationError { get; set; }
     /// <summary>The WebHook-Allowed-Rate the endpoint granted, in requests per minute; null for none or '*'.</summary>
     public int? AllowedRatePerMinute { get; set; }
+    /// <summary>How fast deliveries may go: its own rate limit or the rate its endpoint granted, the lower; null for no limit.</summary>
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped]
+    public int? RatePerMinute => (RateLimitPerSecond * 60, AllowedRatePerMinute) switch
+    {
+        ({ } own, { } granted) => Math.Min(own, granted),
+        var (own, granted) => own ?? granted,
+    };
     public List<SubscriptionSecret> Secrets { get; set; } = [];
     /// <summary>Null for HTTP; otherwise the broker destination's stored JSON (see <see cref="Delivery.Destinations.BrokerSettings"/>).</summary>
     public string? Destination { get; set; }

@@ -58,6 +58,24 @@ public sealed class OwnershipVerificationTests(CloudEventsApp app) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_rate_granted_below_one_a_second_spaces_the_deliveries_as_granted()
+    {
+        await using var receiver = await TestReceiver.StartAsync();
+        receiver.RespondToOptions = _ => Consent(rate: "20");
+        var type = await _admin.CreateEventType();
+        var subscription = await Subscribe(receiver.Url, type, new { rateLimitPerSecond = 5 });
+        Assert.Equal(20, (int)subscription["verification"]!["allowedRatePerMinute"]!);
+
+        var posted = DateTimeOffset.UtcNow;
+        for (var n = 0; n < 3; n++) await Post(type, n);
+        var times = (await receiver.WaitForCount(3, TimeSpan.FromSeconds(30))).Select(r => r.At).Order().ToList();
+        // 20 a minute is a slot every 3 s from the first: the i-th delivery cannot arrive before 3i s after the posts began.
+        for (var i = 0; i < times.Count; i++)
+            Assert.True(times[i] >= posted + TimeSpan.FromSeconds(3 * i) - TimeSpan.FromMilliseconds(20),
+                $"delivery {i} arrived {(times[i] - posted).TotalSeconds:F2}s after the first post, before its slot at {3 * i}s");
+    }
+
+    [Fact]
     public async Task A_wildcard_origin_is_consent_too()
     {
         await using var receiver = await TestReceiver.StartAsync();

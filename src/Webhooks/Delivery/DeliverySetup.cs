@@ -34,6 +34,7 @@ public static class DeliverySetup
         builder.Services.AddSingleton<DeliveryWorker>();
         builder.Services.AddScoped<ReplayService>();
         builder.Services.AddScoped<BulkReplayJob>();
+        builder.Services.AddScoped<UnsentDeliveries>();
         builder.Services.AddScoped<TestDelivery>();
 
         if (builder.Configuration.GetValue($"{WorkerOptions.Section}:Enabled", true))

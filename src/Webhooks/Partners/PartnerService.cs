@@ -9,7 +9,7 @@ using Webhooks.Jobs;
 namespace Webhooks.Partners;
 
 /// <summary>Creates and removes partners; the API and the UI both change them here.</summary>
-public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, TimeProvider time, IMemoryCache cache)
+public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, UnsentDeliveries unsent, TimeProvider time, IMemoryCache cache)
 {
     public async Task<Outcome<Partner>> CreateAsync(string? name)
     {
@@ -39,10 +39,10 @@ public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, TimeProvider t
         foreach (var key in keys) key.RevokedAt = now;
         await db.SaveChangesAsync();
         await db.UiUsers.Where(u => u.PartnerId == id).ExecuteDeleteAsync();
-        var unsent = await Unsent(id).LongCountAsync();
+        var count = await unsent.Of(SubscriptionsOf(id)).LongCountAsync();
         await db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
-        var job = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, unsent, new PartnerDeletionJob.Arguments(id),
+        var job = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, count, new PartnerDeletionJob.Arguments(id),
             jobId => j => j.RunAsync(jobId, CancellationToken.None));
         await transaction.CommitAsync();
         foreach (var key in keys) ApiKeyAuthentication.Forget(cache, key.Hash);
@@ -50,28 +50,14 @@ public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, TimeProvider t
         return new PartnerRemoval(id, job.Id);
     }
 
-    /// <summary>The body of a partner's deletion job: discards its subscriptions' unsent deliveries, a committed batch at a time.</summary>
+    /// <summary>The body of a partner's deletion job: discards its subscriptions' unsent deliveries.</summary>
     public async Task DiscardUnsentAsync(Guid jobId, CancellationToken cancellationToken)
     {
         var (arguments, _, _) = await jobs.LoadAsync<PartnerDeletionJob.Arguments>(jobId, cancellationToken);
-        while (true)
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var batch = Unsent(arguments.PartnerId).OrderBy(d => d.Id).Select(d => d.Id).Take(DiscardBatch);
-            var discarded = await db.Deliveries.Where(d => batch.Contains(d.Id))
-                .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, time.GetUtcNow()), cancellationToken);
-            await jobs.AdvanceAsync(jobId, discarded, null, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            if (discarded < DiscardBatch) break;
-        }
-        await jobs.FinishAsync(jobId, cancellationToken);
+        await unsent.DiscardAsync(jobId, SubscriptionsOf(arguments.PartnerId), cancellationToken);
     }
 
-    private const int DiscardBatch = 1000;
-
-    private IQueryable<DeliveryRecord> Unsent(Guid partnerId) =>
-        db.Deliveries.Where(d => db.Subscriptions.Any(s => s.Id == d.SubscriptionId && s.PartnerId == partnerId)
-                                 && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused));
+    private IQueryable<Subscriptions.Subscription> SubscriptionsOf(Guid partnerId) => db.Subscriptions.Where(s => s.PartnerId == partnerId);
 }
 
 /// <summary>DELETE /api/v1/partners/{id}: the partner is gone; the job discards what it had not been sent yet.</summary>

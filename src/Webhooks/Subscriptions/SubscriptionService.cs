@@ -6,6 +6,7 @@ using Webhooks.Data;
 using Webhooks.Delivery;
 using Webhooks.Delivery.Destinations;
 using Webhooks.Delivery.Formats;
+using Webhooks.Jobs;
 using Webhooks.Security;
 
 namespace Webhooks.Subscriptions;
@@ -16,7 +17,7 @@ public sealed record SubscriptionWithSecret(Subscription Subscription, string Se
 /// <summary>Creates, changes and removes subscriptions for a caller, who sees only what it may; the API and the UI both use it.</summary>
 public sealed class SubscriptionService(
     WebhooksDb db, DestinationRules destinations, SigningSecrets secrets, TimeProvider time, IOptions<DeliveryOptions> options,
-    IOptions<LimitsOptions> limits, OwnershipVerification ownership)
+    IOptions<LimitsOptions> limits, OwnershipVerification ownership, AdminJobs jobs, UnsentDeliveries unsent)
 {
     public async Task<Outcome<SubscriptionWithSecret>> CreateAsync(CreateSubscription request, Caller caller)
     {
@@ -164,20 +165,23 @@ public sealed class SubscriptionService(
             errors["$.verifyOwnership"] = ["This installation requires the endpoint ownership handshake: only an admin may turn verifyOwnership off."];
     }
 
-    /// <summary>Removes the subscription and discards the deliveries it has not sent yet.</summary>
+    /// <summary>
+    /// Removes the subscription at once; the deliveries it has not sent yet are discarded by a job
+    /// (<see cref="SubscriptionDeletionJob"/>), a batch at a time, however large its backlog.
+    /// </summary>
     public async Task<Failure?> DeleteAsync(Guid id, Caller caller)
     {
         await using var transaction = await db.Database.BeginTransactionAsync();
         var subscription = await FindAsync(id, caller, tracked: true);
         if (subscription is null) return Failure.NotFound("The subscription");
-        var now = time.GetUtcNow();
-        subscription.DeletedAt = now;
+        subscription.DeletedAt = time.GetUtcNow();
         subscription.Enabled = false;
         await db.SaveChangesAsync();
-        await db.Deliveries
-            .Where(d => d.SubscriptionId == id && (d.Status == DeliveryStatus.Pending || d.Status == DeliveryStatus.Paused))
-            .ExecuteUpdateAsync(u => u.SetProperty(d => d.Status, DeliveryStatus.Discarded).SetProperty(d => d.UpdatedAt, now));
+        var count = await unsent.Of(db.Subscriptions.Where(s => s.Id == id)).LongCountAsync();
+        var job = await jobs.AddAsync<SubscriptionDeletionJob>(SubscriptionDeletionJob.Kind, caller, count, new SubscriptionDeletionJob.Arguments(id),
+            jobId => j => j.RunAsync(jobId, CancellationToken.None));
         await transaction.CommitAsync();
+        jobs.Start(job);
         return null;
     }
 

@@ -11,6 +11,7 @@ public static class SubscriptionSetup
         builder.Services.AddSingleton<DestinationCredentials>();
         builder.Services.AddSingleton<DestinationRules>();
         builder.Services.AddScoped<SubscriptionService>();
+        builder.Services.AddScoped<SubscriptionDeletionJob>();
         builder.Services.AddSingleton<OwnershipHandshake>();
         builder.Services.AddScoped<OwnershipVerification>();
     }

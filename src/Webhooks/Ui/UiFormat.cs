@@ -41,6 +41,7 @@ public static class UiFormat
     {
         "replay" => "Bulk replay",
         "partner-delete" => "Discarding a removed partner's unsent deliveries",
+        "subscription-delete" => "Discarding a deleted subscription's unsent deliveries",
         _ => kind,
     };
 

@@ -5,7 +5,8 @@ namespace Webhooks.Tests.Infrastructure;
 /// <summary>Events and their deliveries written straight into the database, as ingest writes them, followed by the NOTIFY ingest sends.</summary>
 public static class DeliveryData
 {
-    public static async Task<Guid[]> InsertEvents(string connectionString, Guid subscriptionId, int count, string type = "test.event", string status = "pending")
+    public static async Task<Guid[]> InsertEvents(string connectionString, Guid subscriptionId, int count, string type = "test.event", string status = "pending",
+        TimeSpan dueIn = default)
     {
         var eventIds = Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7()).ToArray();
         var deliveryIds = Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7()).ToArray();
@@ -19,7 +20,7 @@ public static class DeliveryData
                 RETURNING id
             )
             INSERT INTO deliveries (id, event_id, subscription_id, status, next_attempt_at, created_at, updated_at)
-            SELECT d.id, e.id, $4, $5, now(), now(), now()
+            SELECT d.id, e.id, $4, $5, now() + $6, now(), now()
             FROM unnest($1::uuid[], $2::uuid[]) AS d(event_id, id) JOIN e ON e.id = d.event_id
             """, connection);
         command.Parameters.Add(new() { Value = eventIds });
@@ -27,6 +28,7 @@ public static class DeliveryData
         command.Parameters.Add(new() { Value = type });
         command.Parameters.Add(new() { Value = subscriptionId });
         command.Parameters.Add(new() { Value = status });
+        command.Parameters.Add(new() { Value = dueIn });
         await command.ExecuteNonQueryAsync();
         await using var notify = new NpgsqlCommand("SELECT pg_notify('deliveries', '')", connection);
         await notify.ExecuteNonQueryAsync();

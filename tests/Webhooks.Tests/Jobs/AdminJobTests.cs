@@ -80,6 +80,26 @@ public sealed class AdminJobTests(DeliveryApp app) : IClassFixture<DeliveryApp>,
     }
 
     [Fact]
+    public async Task Deleting_a_subscription_answers_at_once_and_a_job_discards_its_unsent_deliveries_pending_and_paused()
+    {
+        var (_, subscription) = await Subscribe();
+        var paused = await DeliveryData.InsertEvents(app.ConnectionString, subscription, 1500, status: "paused");
+        var pending = await DeliveryData.InsertEvents(app.ConnectionString, subscription, 2, dueIn: TimeSpan.FromHours(1));
+
+        await _admin.DeleteAsync($"/api/v1/subscriptions/{subscription}").Expect(HttpStatusCode.NoContent);
+        await _admin.GetAsync($"/api/v1/subscriptions/{subscription}").Expect(HttpStatusCode.NotFound);
+
+        var jobId = await DeliveryData.Scalar<Guid>(app.ConnectionString,
+            "SELECT id FROM admin_jobs WHERE kind = 'subscription-delete' AND arguments->>'subscriptionId' = $1", subscription.ToString());
+        var job = await WaitForJob(_admin, jobId.ToString());
+        Assert.Equal("succeeded", (string)job["state"]!);
+        Assert.Equal(1502, (long)job["progress"]!["total"]!);
+        Assert.Equal(1502, (long)job["progress"]!["done"]!);
+        Assert.Equal(1502L, await DeliveryData.Scalar<long>(app.ConnectionString,
+            "SELECT count(*) FROM deliveries WHERE event_id = ANY($1) AND status = 'discarded'", paused.Concat(pending).ToArray()));
+    }
+
+    [Fact]
     public async Task A_run_that_failed_and_waits_for_its_retry_shows_as_enqueued_with_the_failure()
     {
         // A replay job whose stored arguments cannot be read: every run of it throws.

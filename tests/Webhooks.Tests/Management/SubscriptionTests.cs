@@ -215,26 +215,4 @@ public sealed class SubscriptionTests(WebhooksApp app) : IClassFixture<WebhooksA
         var accepted = await _admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o", amount = 1 } }).Expect(HttpStatusCode.Accepted);
         Assert.Equal(0, (int)accepted["deliveries"]!);
     }
-
-    [Fact]
-    public async Task Deleting_a_subscription_discards_its_unsent_deliveries_pending_and_paused()
-    {
-        var type = await _admin.CreateEventType();
-        var partner = await _admin.CreatePartner();
-        var enabled = (string)(await _admin.CreateSubscription(partner, "https://example.com/pending", type))["id"]!;
-        var disabled = (string)(await _admin.CreateSubscription(partner, "https://example.com/paused", type))["id"]!;
-        await _admin.PatchAsJsonAsync($"/api/v1/subscriptions/{disabled}", new { enabled = false }).Expect(HttpStatusCode.OK);
-        await _admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "unsent", amount = 1 } }).Expect(HttpStatusCode.Accepted);
-        Assert.Equal(["pending"], await DeliveryStatuses(enabled));
-        Assert.Equal(["paused"], await DeliveryStatuses(disabled));
-
-        foreach (var id in new[] { enabled, disabled })
-        {
-            await _admin.DeleteAsync($"/api/v1/subscriptions/{id}").Expect(HttpStatusCode.NoContent);
-            Assert.Equal(["discarded"], await DeliveryStatuses(id));
-        }
-    }
-
-    private Task<string[]> DeliveryStatuses(string subscriptionId) => DeliveryData.Scalar<string[]>(app.ConnectionString,
-        "SELECT array_agg(status ORDER BY status) FROM deliveries WHERE subscription_id = $1", Guid.Parse(subscriptionId));
 }

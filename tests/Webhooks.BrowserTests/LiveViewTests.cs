@@ -41,10 +41,14 @@ public sealed class LiveViewTests(BrowserApp app) : BrowserTestClass(app)
         var rows = page.Locator("#live-attempts tbody tr");
         await Assertions.Expect(page.Locator("#live-attempts .badge.live-on")).ToBeVisibleAsync(Patiently);
         await Assertions.Expect(page.Locator("#live-attempts .empty")).ToBeVisibleAsync();
+        var delete = page.GetByRole(AriaRole.Button, new() { Name = "Delete subscription" });
+        var deleteAt = (await delete.BoundingBoxAsync())!.Y;
 
         await admin.PostAsJsonAsync("/api/v1/events", new { type, payload = new { orderId = "o-1", amount = 1 } }).Expect(HttpStatusCode.Accepted);
         await Assertions.Expect(rows).ToHaveCountAsync(1, new() { Timeout = 60_000 });
         await Assertions.Expect(rows.First).ToContainTextAsync("HTTP 200");
+        // A row arriving moves no button: a click landing as it arrives would hit something else.
+        Assert.Equal(deleteAt, (await delete.BoundingBoxAsync())!.Y);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Pause" }).ClickAsync();
         await Assertions.Expect(page.Locator("#live-attempts .badge.live-paused")).ToBeVisibleAsync();

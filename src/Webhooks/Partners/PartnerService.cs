@@ -39,25 +39,17 @@ public sealed class PartnerService(WebhooksDb db, AdminJobs jobs, UnsentDeliveri
         foreach (var key in keys) key.RevokedAt = now;
         await db.SaveChangesAsync();
         await db.UiUsers.Where(u => u.PartnerId == id).ExecuteDeleteAsync();
-        var count = await unsent.Of(SubscriptionsOf(id)).LongCountAsync();
+        var arguments = new PartnerDeletionJob.Arguments(id);
+        var count = await unsent.Of(arguments.Subscriptions(db)).LongCountAsync();
         await db.Subscriptions.Where(s => s.PartnerId == id && s.DeletedAt == null)
             .ExecuteUpdateAsync(u => u.SetProperty(s => s.DeletedAt, now).SetProperty(s => s.Enabled, false));
-        var job = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, count, new PartnerDeletionJob.Arguments(id),
+        var job = await jobs.AddAsync<PartnerDeletionJob>(PartnerDeletionJob.Kind, caller, count, arguments,
             jobId => j => j.RunAsync(jobId, CancellationToken.None));
         await transaction.CommitAsync();
         foreach (var key in keys) ApiKeyAuthentication.Forget(cache, key.Hash);
         jobs.Start(job);
         return new PartnerRemoval(id, job.Id);
     }
-
-    /// <summary>The body of a partner's deletion job: discards its subscriptions' unsent deliveries.</summary>
-    public async Task DiscardUnsentAsync(Guid jobId, CancellationToken cancellationToken)
-    {
-        var (arguments, _, _) = await jobs.LoadAsync<PartnerDeletionJob.Arguments>(jobId, cancellationToken);
-        await unsent.DiscardAsync(jobId, SubscriptionsOf(arguments.PartnerId), cancellationToken);
-    }
-
-    private IQueryable<Subscriptions.Subscription> SubscriptionsOf(Guid partnerId) => db.Subscriptions.Where(s => s.PartnerId == partnerId);
 }
 
 /// <summary>DELETE /api/v1/partners/{id}: the partner is gone; the job discards what it had not been sent yet.</summary>

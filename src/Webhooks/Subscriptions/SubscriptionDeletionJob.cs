@@ -10,13 +10,17 @@ public sealed class SubscriptionDeletionJob(WebhooksDb db, AdminJobs jobs, Unsen
 {
     public const string Kind = "subscription-delete";
 
-    public sealed record Arguments(Guid SubscriptionId);
+    public sealed record Arguments(Guid SubscriptionId)
+    {
+        /// <summary>The subscription whose unsent deliveries the job discards.</summary>
+        public IQueryable<Subscription> Subscriptions(WebhooksDb db) => db.Subscriptions.Where(s => s.Id == SubscriptionId);
+    }
 
     [JobDisplayName("Subscription removal {0}")]
     [AutomaticRetry(Attempts = 5, DelaysInSeconds = [2, 10, 30, 60, 300])]
     public async Task RunAsync(Guid jobId, CancellationToken cancellationToken)
     {
         var (arguments, _, _) = await jobs.LoadAsync<Arguments>(jobId, cancellationToken);
-        await unsent.DiscardAsync(jobId, db.Subscriptions.Where(s => s.Id == arguments.SubscriptionId), cancellationToken);
+        await unsent.DiscardAsync(jobId, arguments.Subscriptions(db), cancellationToken);
     }
 }

@@ -177,8 +177,9 @@ public sealed class SubscriptionService(
         subscription.DeletedAt = time.GetUtcNow();
         subscription.Enabled = false;
         await db.SaveChangesAsync();
-        var count = await unsent.Of(db.Subscriptions.Where(s => s.Id == id)).LongCountAsync();
-        var job = await jobs.AddAsync<SubscriptionDeletionJob>(SubscriptionDeletionJob.Kind, caller, count, new SubscriptionDeletionJob.Arguments(id),
+        var arguments = new SubscriptionDeletionJob.Arguments(id);
+        var count = await unsent.Of(arguments.Subscriptions(db)).LongCountAsync();
+        var job = await jobs.AddAsync<SubscriptionDeletionJob>(SubscriptionDeletionJob.Kind, caller, count, arguments,
             jobId => j => j.RunAsync(jobId, CancellationToken.None));
         await transaction.CommitAsync();
         jobs.Start(job);
